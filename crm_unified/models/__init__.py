@@ -1,0 +1,4 @@
+from . import crm_interaction_channel
+from . import crm_interaction_department
+from . import crm_interaction
+from . import res_partner

@@ -1,0 +1,27 @@
+from odoo import api, fields, models
+
+
+class CrmInteractionChannel(models.Model):
+    _name = "crm.interaction.channel"
+    _description = "Interaction Channel"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True,
+        help="Technical code used by imports, capture hooks and campaign rules "
+        "(e.g. email, phone, sms). Must be unique.",
+    )
+    sequence = fields.Integer(default=10)
+    icon = fields.Char(help="Font Awesome class shown in the timeline, e.g. fa-phone.")
+    color = fields.Integer()
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "The channel code must be unique."),
+    ]
+
+    @api.model
+    def _get_by_code(self, code):
+        """Channel for a technical code (capture hooks, imports), or an empty record."""
+        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)
