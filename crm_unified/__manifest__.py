@@ -23,6 +23,7 @@
         "security/crm_unified_groups.xml",
         "security/ir.model.access.csv",
         "security/crm_interaction_security.xml",
+        "security/crm_segment_security.xml",
         "data/crm_interaction_channel_data.xml",
         "data/crm_interaction_department_data.xml",
         "views/crm_interaction_channel_views.xml",
