@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Command 2: set up and run the whole CRM Unified test suite.
+#   1. lint (ruff, pylint-odoo mandatory checks, XML checks)
+#   2. fresh database, install the three addons with --test-enable: each addon's tests/ (at_install + post_install, tours in Chromium)
+#   3. the cross-addon suite in tests/ through pytest-odoo on that database
+#   4. platform checks: the run command's server answers /web/login; upgrade; uninstall of the two sub-addons leaves crm_unified working
+# Fails on any failed/errored/skipped test, any WARNING/ERROR/CRITICAL line in Odoo's log, and on zero tests.
+source "$(dirname "${BASH_SOURCE[0]}")/odoo-env.sh"
+
+DB=${CRM_UNIFIED_TEST_DB:-crm_unified_test}
+PORT=${CRM_UNIFIED_TEST_HTTP_PORT:-8169}
+LOGS=$CU_ROOT/.odoo-run
+ADDON=${CRM_UNIFIED_TEST_ADDON:-}       # run a single addon's tests (skips lint/pytest/platform checks)
+mkdir -p "$LOGS"
+
+passed=0 failed=0
+check() {  # check <name> <command...>: one platform check, counted in the summary
+    local name=$1; shift
+    if "$@"; then passed=$((passed + 1)); say "check passed: $name"
+    else failed=$((failed + 1)); say "check FAILED: $name"; fi
+}
+
+# Reads an Odoo log: counts tests, and fails on bad lines or skipped tests.
+scan_odoo_log() {  # scan_odoo_log <logfile> <label>
+    local log=$1 label=$2 result run fail err bad skipped
+    result=$(grep -E 'odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -1 || true)
+    if [ -z "$result" ]; then
+        say "$label: Odoo printed no test result (install failed?)"; failed=$((failed + 1)); return
+    fi
+    fail=$(sed -E 's/.*: ([0-9]+) failed.*/\1/' <<<"$result")
+    err=$(sed -E 's/.* ([0-9]+) error\(s\).*/\1/' <<<"$result")
+    run=$(sed -E 's/.* of ([0-9]+) tests.*/\1/' <<<"$result")
+    skipped=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ [A-Z]+ \S+ \S+: skipped ' "$log" || true)
+    bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" || true)
+    passed=$((passed + run - fail - err - skipped))
+    failed=$((failed + fail + err + skipped))
+    say "$label: $run tests, $fail failed, $err errors, $skipped skipped"
+    if [ "$skipped" != 0 ]; then
+        say "$label: skipped tests count as failures (browser tours need chromium and websocket-client):"
+        grep -E ': skipped ' "$log" >&2 || true
+    fi
+    if [ -n "$bad" ]; then
+        say "$label: Odoo logged warnings or errors, which fail the build:"
+        printf '%s\n' "$bad" | head -40 >&2
+        failed=$((failed + 1))
+    fi
+    if [ "$run" = 0 ]; then say "$label: zero tests ran"; failed=$((failed + 1)); fi
+}
+
+odoo() { "${ODOO_CMD[@]}" --addons-path="$ODOO_ADDONS_PATH" --http-port="$PORT" "$@"; }
+
+no_bad_lines() { ! grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$1" >&2; }
+
+# The server the run command starts answers with the login form.
+serves_login_page() {
+    local pid ok=1 log=$LOGS/server.log
+    odoo -d "$DB" --db-filter="^$DB\$" --logfile="$log" --log-level=warn &
+    pid=$!
+    for _ in $(seq 60); do
+        if curl -fsS "http://127.0.0.1:$PORT/web/login" 2>/dev/null | grep -q 'name="login"'; then ok=0; break; fi
+        sleep 1
+    done
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    [ "$ok" = 0 ] && no_bad_lines "$log"
+}
+
+upgrade_addons() {
+    odoo -d "$DB" -u "$CU_ADDONS" --stop-after-init --log-level=warn --logfile="$LOGS/upgrade.log" \
+        && no_bad_lines "$LOGS/upgrade.log"
+}
+
+# Uninstall the two sub-addons from a database full of their data, then run crm_unified's tests again.
+uninstall_sub_addons() {
+    odoo shell -d "$DB" --no-http --log-level=warn --logfile="$LOGS/uninstall.log" <<'PY' || return 1
+modules = env["ir.module.module"].search([("name", "in", ["crm_unified_marketing", "crm_unified_support"])])
+modules.button_immediate_uninstall()
+env.cr.rollback()
+left = env["ir.module.module"].search([("name", "like", "crm_unified%"), ("state", "=", "installed")]).mapped("name")
+assert left == ["crm_unified"], left
+PY
+    no_bad_lines "$LOGS/uninstall.log" || return 1
+    odoo -d "$DB" -u crm_unified --test-enable --test-tags /crm_unified --stop-after-init \
+        --log-level=test --logfile="$LOGS/after-uninstall.log" || true
+}
+
+find_odoo
+ensure_python_packages dev
+ensure_postgres
+ensure_chromium
+"$PYTHON" -c 'import websocket' 2>/dev/null || die "websocket-client is missing: pip install websocket-client" 6
+
+if [ -z "$ADDON" ]; then
+    say "Lint"
+    check "lint" bash "$CU_ROOT/scripts/lint.sh"
+fi
+
+addons=${ADDON:-$CU_ADDONS}
+tags=$(sed -E 's#(^|,)#\1/#g' <<<"$addons")
+say "Installing $addons into a fresh database $DB and running their tests ($tags)"
+dropdb --if-exists --force "$DB" 2>/dev/null || dropdb --if-exists "$DB"
+odoo -d "$DB" -i "$addons" --test-enable --test-tags "$tags" --stop-after-init \
+    --log-level=test --logfile="$LOGS/odoo-tests.log" || true
+scan_odoo_log "$LOGS/odoo-tests.log" "addon tests"
+
+if [ -z "$ADDON" ]; then
+    say "Cross-addon suite (pytest-odoo, tests/)"
+    cfg=$LOGS/pytest-odoo.conf
+    printf '[options]\naddons_path = %s\ndb_name = %s\nhttp_port = %s\n' "$ODOO_ADDONS_PATH" "$DB" "$PORT" >"$cfg"
+    set +e
+    (cd "$CU_ROOT" && "$PYTHON" -m pytest tests -p no:cacheprovider --odoo-config="$cfg" \
+        --odoo-database="$DB" -q -rfEs --junitxml="$LOGS/pytest.xml" 2>&1 | tee "$LOGS/pytest.log")
+    rc=${PIPESTATUS[0]}
+    set -e
+    read -r p f < <("$PYTHON" - "$LOGS/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print(0, 1); sys.exit()
+suites = [root] if root.tag == "testsuite" else list(root)
+t = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get(k, 0)) for s in suites for k in ("failures", "errors", "skipped"))
+print(t - bad, bad)
+PY
+    )
+    passed=$((passed + p)); failed=$((failed + f))
+    case $rc in
+        0) [ "$p" -gt 0 ] || { say "pytest ran no test"; failed=$((failed + 1)); } ;;
+        5) say "pytest collected no test (exit 5): that is a failure"; failed=$((failed + 1)) ;;
+        *) say "pytest exited with $rc"; [ "$f" -gt 0 ] || failed=$((failed + 1)) ;;
+    esac
+
+    say "Platform checks"
+    check "the server serves the login page" serves_login_page
+    check "upgrade (-u) of the three addons logs no warning" upgrade_addons
+    check "uninstalling marketing and support leaves crm_unified working" uninstall_sub_addons
+    scan_odoo_log "$LOGS/after-uninstall.log" "crm_unified tests after uninstall"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
