@@ -12,11 +12,15 @@ CU_ADDONS="crm_unified,crm_unified_marketing,crm_unified_support"
 CU_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/crm-unified
 # Where we look for an Odoo 18.0 source tree when `import odoo` fails and
 # ODOO_SRC is unset; the last one is where we install it ourselves.
-CU_CONVENTIONAL_ODOO_PATHS=(/opt/odoo18 /opt/odoo /usr/lib/odoo18 "$HOME/odoo18" "$HOME/src/odoo" "$CU_CACHE/odoo-18.0")
+if [ -n "${ODOO_SEARCH_PATHS:-}" ]; then
+    IFS=: read -r -a CU_CONVENTIONAL_ODOO_PATHS <<<"$ODOO_SEARCH_PATHS"
+else
+    CU_CONVENTIONAL_ODOO_PATHS=(/opt/odoo18 /opt/odoo /usr/lib/odoo18 "$HOME/odoo18" "$HOME/src/odoo" "$CU_CACHE/odoo-18.0")
+fi
 ODOO_UPSTREAM=${ODOO_UPSTREAM:-https://github.com/odoo/odoo.git}
 
 say() { printf '[crm-unified] %s\n' "$*" >&2; }
-die() { printf '[crm-unified] ERROR: %s\n' "$*" >&2; exit "${2:-2}"; }
+die() { printf '[crm-unified] ERROR: %s\n' "$1" >&2; exit "${2:-2}"; }
 
 # A source tree is usable when it has odoo-bin and odoo/release.py says 18.0.
 _is_odoo18_tree() {
