@@ -24,14 +24,16 @@ check() {  # check <name> <command...>: one platform check, counted in the summa
 scan_odoo_log() {  # scan_odoo_log <logfile> <label>
     local log=$1 label=$2 result run fail err bad skipped
     result=$(grep -E 'odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -1 || true)
+    bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" || true)
     if [ -z "$result" ]; then
-        say "$label: Odoo printed no test result (install failed?)"; failed=$((failed + 1)); return
+        say "$label: Odoo printed no test result (the install failed?); see $log"
+        printf '%s\n' "$bad" | head -40 >&2
+        failed=$((failed + 1)); return
     fi
     fail=$(sed -E 's/.*: ([0-9]+) failed.*/\1/' <<<"$result")
     err=$(sed -E 's/.* ([0-9]+) error\(s\).*/\1/' <<<"$result")
     run=$(sed -E 's/.* of ([0-9]+) tests.*/\1/' <<<"$result")
     skipped=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ [A-Z]+ \S+ \S+: skipped ' "$log" || true)
-    bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" || true)
     passed=$((passed + run - fail - err - skipped))
     failed=$((failed + fail + err + skipped))
     say "$label: $run tests, $fail failed, $err errors, $skipped skipped"
