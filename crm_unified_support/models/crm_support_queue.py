@@ -1,0 +1,371 @@
+import logging
+from ast import literal_eval
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# A claim that loses a race against another worker fails with one of these;
+# the claim is skipped and the batch goes on.
+CLAIM_RACE_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
+
+
+class CrmSupportQueue(models.Model):
+    _name = "crm.support.queue"
+    _description = "Support Queue"
+    _inherit = ["mail.alias.mixin", "mail.thread"]
+    _order = "sequence, name"
+    _check_company_auto = True
+
+    def _default_stage_ids(self):
+        return self.env["crm.support.stage"].search([("queue_ids", "=", False)])
+
+    def _default_ack_template(self):
+        return self.env.ref("crm_unified_support.mail_template_ticket_ack", raise_if_not_found=False)
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Html(translate=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    color = fields.Integer()
+    member_ids = fields.Many2many(
+        "res.users",
+        "crm_support_queue_member_rel",
+        "queue_id",
+        "user_id",
+        string="Members",
+        domain=[("share", "=", False)],
+        check_company=True,
+    )
+    manager_id = fields.Many2one(
+        "res.users",
+        string="Queue Manager",
+        domain=[("share", "=", False)],
+        check_company=True,
+        tracking=True,
+        help="Receives SLA breach escalations.",
+    )
+    resource_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Working Hours",
+        required=True,
+        check_company=True,
+        default=lambda self: self.env.company.resource_calendar_id,
+        help="SLA targets count only these working hours; its public holidays are skipped.",
+    )
+    stage_ids = fields.Many2many(
+        "crm.support.stage",
+        "crm_support_queue_stage_rel",
+        "queue_id",
+        "stage_id",
+        string="Stages",
+        default=_default_stage_ids,
+    )
+    visibility = fields.Selection(
+        [
+            ("members", "Queue members only"),
+            ("internal", "All internal support users"),
+            ("portal", "Internal users and customers (portal)"),
+        ],
+        required=True,
+        default="portal",
+        help="Who can see the tickets of this queue.",
+    )
+    portal_company_visibility = fields.Boolean(
+        string="Company-wide Customer Access",
+        default=True,
+        help="Every portal contact of a customer company sees all tickets of the company, "
+        "not only the tickets they opened.",
+    )
+    allow_portal_close = fields.Boolean(string="Customers Can Close", default=True)
+    use_rating = fields.Boolean(
+        string="Customer Ratings", default=True, help="Ask the customer to rate closed tickets."
+    )
+    auto_close_days = fields.Integer(
+        string="Auto-close After (days)",
+        default=0,
+        help="Close tickets waiting for the customer after this many days of silence. 0 = never.",
+    )
+    reopen_grace_days = fields.Integer(
+        string="Reopen Grace Period (days)",
+        default=7,
+        help="A customer reply to a closed ticket within this period reopens it; "
+        "a later reply opens a new, linked ticket.",
+    )
+    assignment_method = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("round_robin", "Round robin"),
+            ("least_open", "Least open tickets"),
+            ("skills", "Skills and capacity"),
+        ],
+        required=True,
+        default="manual",
+    )
+    follow_salesperson = fields.Boolean(
+        string="Salesperson Follows",
+        help="The customer's salesperson follows the tickets of their customers.",
+    )
+    ack_template_id = fields.Many2one(
+        "mail.template",
+        string="Acknowledgement Email",
+        domain=[("model", "=", "crm.support.ticket")],
+        default=_default_ack_template,
+        help="Sent to the customer when an email creates a ticket. Never sent to "
+        "auto-replies, mailing lists or bounces.",
+    )
+    ticket_ids = fields.One2many("crm.support.ticket", "queue_id", string="Tickets")
+    open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
+    unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
+    sla_failed_ticket_count = fields.Integer(compute="_compute_ticket_counts")
+    sla_ids = fields.One2many("crm.support.sla", "queue_id", string="SLA Policies")
+
+    _sql_constraints = [
+        ("auto_close_days_positive", "CHECK (auto_close_days >= 0)", "Auto-close days cannot be negative."),
+        ("reopen_grace_days_positive", "CHECK (reopen_grace_days >= 0)", "The reopen grace period cannot be negative."),
+    ]
+
+    def _compute_ticket_counts(self):
+        Ticket = self.env["crm.support.ticket"]
+        domain = [("queue_id", "in", self.ids), ("is_closed", "=", False)]
+        open_counts = dict(Ticket._read_group(domain, ["queue_id"], ["__count"]))
+        unassigned = dict(
+            Ticket._read_group([*domain, ("user_id", "=", False)], ["queue_id"], ["__count"])
+        )
+        failed = dict(
+            Ticket._read_group([*domain, ("sla_failed", "=", True)], ["queue_id"], ["__count"])
+        )
+        for queue in self:
+            queue.open_ticket_count = open_counts.get(queue, 0)
+            queue.unassigned_ticket_count = unassigned.get(queue, 0)
+            queue.sla_failed_ticket_count = failed.get(queue, 0)
+
+    # ---- CRUD ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        queues = super().create(vals_list)
+        queues._sync_agents()
+        return queues
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "member_ids" in vals or "company_id" in vals:
+            self._sync_agents()
+        return res
+
+    def _sync_agents(self):
+        Agent = self.env["crm.support.agent"]
+        for company, queues in self.grouped("company_id").items():
+            # sudo: agent profiles are technical routing data; members are set by
+            # whoever may edit the queue, the profile only mirrors that choice.
+            Agent.sudo()._ensure_agents(queues.member_ids, company)
+
+    # ---- Alias ----
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get("crm.support.ticket").id
+        if self.id:
+            values["alias_defaults"] = defaults = literal_eval(self.alias_defaults or "{}")
+            defaults["queue_id"] = self.id
+        return values
+
+    # ---- Actions ----
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_unified_support.crm_support_ticket_action"
+        )
+        action["domain"] = [("queue_id", "=", self.id)]
+        action["context"] = {"default_queue_id": self.id, "search_default_filter_open": 1}
+        action["display_name"] = self.name
+        return action
+
+    def action_assign_tickets(self):
+        assigned = self._assign_tickets()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if assigned else "warning",
+                "message": self.env._("%(count)s ticket(s) assigned.", count=len(assigned)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ---- Routing ----
+
+    @api.model
+    def _cron_assign_tickets(self, batch_size=200):
+        queues = self.search([("assignment_method", "!=", "manual")])
+        assigned = queues._assign_tickets(limit=batch_size)
+        self.env["ir.cron"]._notify_progress(done=len(assigned), remaining=0)
+
+    def _assign_tickets(self, tickets=None, limit=None):
+        """Give unassigned open tickets to available agents.
+
+        Each ticket is claimed in its own short savepoint: the ticket row is
+        locked with ``FOR NO KEY UPDATE SKIP LOCKED`` (a ticket being claimed by
+        another worker is skipped), then the chosen agent's row is locked the
+        same way and touched. Under REPEATABLE READ, a worker whose snapshot is
+        older than another worker's committed claim on the same ticket or agent
+        gets a serialization failure on that lock: the claim is skipped and the
+        batch goes on, so no ticket is given twice and no agent goes over capacity.
+
+        :return: the tickets assigned by this call
+        """
+        Ticket = self.env["crm.support.ticket"]
+        assigned = Ticket.browse()
+        for queue in self.filtered(lambda q: q.assignment_method != "manual"):
+            domain = [("queue_id", "=", queue.id), ("user_id", "=", False), ("is_closed", "=", False)]
+            if tickets is not None:
+                domain.append(("id", "in", tickets.ids))
+            candidates = Ticket.search(domain, order="priority desc, id", limit=limit)
+            if candidates:
+                assigned |= queue._assign_queue_tickets(candidates)
+        return assigned
+
+    def _get_available_agents(self):
+        """Agents of the queue who work now and have room for one more ticket.
+
+        :return: (agents, {agent_id: open ticket count})
+        """
+        self.ensure_one()
+        agents = self.env["crm.support.agent"].search(
+            [("user_id", "in", self.member_ids.ids), ("company_id", "=", self.company_id.id)]
+        )
+        agents = agents._filter_working_at(fields.Datetime.now(), self.resource_calendar_id)
+        loads = dict(
+            self.env["crm.support.ticket"]._read_group(
+                [("user_id", "in", agents.user_id.ids), ("is_closed", "=", False)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        load_by_agent = {agent.id: loads.get(agent.user_id, 0) for agent in agents}
+        return agents.filtered(lambda a: load_by_agent[a.id] < a.capacity), load_by_agent
+
+    def _routing_rank_agents(self, ticket, agents, load_by_agent):
+        """Agents able to take ``ticket``, best first, for the queue's method."""
+        self.ensure_one()
+        agents = agents.filtered(lambda a: load_by_agent[a.id] < a.capacity)
+        method = getattr(self, f"_routing_rank_{self.assignment_method}")
+        return method(ticket, agents, load_by_agent)
+
+    def _routing_rank_round_robin(self, ticket, agents, load_by_agent):
+        return agents.sorted(lambda a: (a.last_assignment_date or fields.Datetime.to_datetime("1970-01-01"), a.id))
+
+    def _routing_rank_least_open(self, ticket, agents, load_by_agent):
+        return agents.sorted(lambda a: (load_by_agent[a.id], a.id))
+
+    def _routing_rank_skills(self, ticket, agents, load_by_agent):
+        needed = ticket.type_id.skill_ids | ticket.tag_ids.skill_ids
+        skilled = agents.filtered(lambda a: needed <= a.skill_ids)
+        return self._routing_rank_least_open(ticket, skilled, load_by_agent)
+
+    def _assign_queue_tickets(self, tickets):
+        self.ensure_one()
+        agents, load_by_agent = self._get_available_agents()
+        if not agents:
+            return tickets.browse()
+        tickets.flush_recordset()
+        agents.flush_recordset()
+        claimed = {}
+        for ticket in tickets:
+            for agent in self._routing_rank_agents(ticket, agents, load_by_agent):
+                result = self._claim_ticket(ticket, agent)
+                if result == "claimed":
+                    claimed[ticket.id] = agent
+                    load_by_agent[agent.id] += 1
+                    agent.invalidate_recordset(["last_assignment_date"])
+                    break
+                if result == "ticket_gone":
+                    break
+                if result == "agent_lost":
+                    # Another worker gave this agent a ticket after our snapshot:
+                    # leave the agent to that worker for the rest of the batch.
+                    load_by_agent[agent.id] = agent.capacity
+        assigned = tickets.browse(list(claimed))
+        assigned.invalidate_recordset(["user_id"])
+        for ticket in assigned:
+            ticket._routing_after_assign(claimed[ticket.id].user_id)
+        return assigned
+
+    def _claim_ticket(self, ticket, agent):
+        """Claim one ticket for one agent in a savepoint.
+
+        :return: "claimed", "ticket_gone" (taken, locked or closed by someone
+            else), "agent_busy" (agent locked by another worker or full) or
+            "agent_lost" (agent changed by a worker that committed after our snapshot)
+        """
+        cr = self.env.cr
+        step = "ticket"
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM crm_support_ticket WHERE id = %s AND user_id IS NULL "
+                        "FOR NO KEY UPDATE SKIP LOCKED",
+                        ticket.id,
+                    ),
+                    log_exceptions=False,
+                )
+                if not cr.fetchone():
+                    return "ticket_gone"
+                step = "agent"
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM crm_support_agent WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                        agent.id,
+                    ),
+                    log_exceptions=False,
+                )
+                if not cr.fetchone():
+                    return "agent_busy"
+                # Recount under the lock: claims committed by others before our
+                # snapshot are visible here, later ones made the lock fail.
+                cr.execute(
+                    SQL(
+                        "SELECT count(*) FROM crm_support_ticket "
+                        "WHERE user_id = %s AND is_closed IS NOT TRUE",
+                        agent.user_id.id,
+                    ),
+                    log_exceptions=False,
+                )
+                if cr.fetchone()[0] >= agent.capacity:
+                    return "agent_busy"
+                cr.execute(
+                    SQL(
+                        "UPDATE crm_support_agent SET last_assignment_date = now() at time zone 'UTC' "
+                        "WHERE id = %s",
+                        agent.id,
+                    ),
+                    log_exceptions=False,
+                )
+                cr.execute(
+                    SQL(
+                        "UPDATE crm_support_ticket SET user_id = %s, date_assign = now() at time zone 'UTC', "
+                        "write_date = now() at time zone 'UTC', write_uid = %s WHERE id = %s",
+                        agent.user_id.id,
+                        self.env.uid,
+                        ticket.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except CLAIM_RACE_ERRORS:
+            _logger.info(
+                "Ticket %s: lost the claim race on the %s for agent %s, skipped",
+                ticket.id,
+                step,
+                agent.id,
+            )
+            return "ticket_gone" if step == "ticket" else "agent_lost"
+        return "claimed"

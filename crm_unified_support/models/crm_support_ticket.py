@@ -1,0 +1,751 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+_logger = logging.getLogger(__name__)
+
+TICKET_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
+# Changing one of these may change which SLA policies apply to a ticket.
+SLA_TRIGGER_FIELDS = {"priority", "queue_id", "type_id", "tag_ids", "partner_id"}
+
+
+class CrmSupportTicket(models.Model):
+    _name = "crm.support.ticket"
+    _description = "Support Ticket"
+    _inherit = [
+        "mail.thread.cc",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "rating.mixin",
+        "utm.mixin",
+    ]
+    _order = "priority desc, id desc"
+    _primary_email = "partner_email"
+    _check_company_auto = True
+    _rec_names_search = ["name", "reference"]
+    # Portal customers who can read a ticket may answer in its chatter.
+    _mail_post_access = "read"
+
+    def _default_queue_id(self):
+        queue_id = self.env.context.get("default_queue_id")
+        if queue_id:
+            return self.env["crm.support.queue"].browse(queue_id)
+        queues = self.env["crm.support.queue"].search(
+            [("company_id", "in", self.env.companies.ids)], order="sequence, id"
+        )
+        return queues.filtered(lambda q: self.env.user in q.member_ids)[:1] or queues[:1]
+
+    name = fields.Char(string="Subject", required=True, tracking=True)
+    reference = fields.Char(readonly=True, copy=False, index="btree_not_null", default="/")
+    description = fields.Html(sanitize_style=True)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    queue_id = fields.Many2one(
+        "crm.support.queue",
+        string="Queue",
+        required=True,
+        index=True,
+        tracking=True,
+        default=_default_queue_id,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        related="queue_id.company_id",
+        store=True,
+        index=True,
+        precompute=True,
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True, tracking=True)
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        related="partner_id.commercial_partner_id",
+        string="Customer Company",
+        store=True,
+        index=True,
+    )
+    partner_email = fields.Char(
+        string="Email",
+        compute="_compute_partner_contact",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    partner_phone = fields.Char(
+        string="Phone",
+        compute="_compute_partner_contact",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Assigned to",
+        index=True,
+        tracking=True,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    date_assign = fields.Datetime(string="Assigned on", readonly=True, copy=False)
+    stage_id = fields.Many2one(
+        "crm.support.stage",
+        string="Stage",
+        compute="_compute_stage_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        group_expand="_read_group_stage_ids",
+        domain="[('queue_ids', 'in', queue_id)]",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
+    date_last_stage_update = fields.Datetime(
+        string="Last Stage Update", default=fields.Datetime.now, readonly=True, copy=False
+    )
+    close_date = fields.Datetime(string="Closed on", readonly=True, copy=False)
+    priority = fields.Selection(TICKET_PRIORITIES, default="1", required=True, tracking=True)
+    type_id = fields.Many2one("crm.support.ticket.type", string="Type", tracking=True)
+    tag_ids = fields.Many2many("crm.support.tag", string="Tags")
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sale Order", check_company=True, index="btree_not_null"
+    )
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Opportunity",
+        check_company=True,
+        index="btree_not_null",
+        copy=False,
+        help="Sales opportunity created from this ticket, or the one this ticket was opened from.",
+    )
+    channel_id = fields.Many2one(
+        "crm.interaction.channel",
+        string="Received via",
+        default=lambda self: self.env.ref(
+            "crm_unified.interaction_channel_phone", raise_if_not_found=False
+        ),
+    )
+    parent_id = fields.Many2one(
+        "crm.support.ticket",
+        string="Follow-up of",
+        index="btree_not_null",
+        copy=False,
+        help="Closed ticket the customer wrote back to after the reopen grace period.",
+    )
+    child_ids = fields.One2many("crm.support.ticket", "parent_id", string="Follow-up Tickets")
+    first_response_date = fields.Datetime(readonly=True, copy=False)
+    last_customer_message_date = fields.Datetime(readonly=True, copy=False)
+    auto_close_notice_date = fields.Datetime(
+        readonly=True, copy=False, help="When the customer was told the ticket will auto-close."
+    )
+    sla_status_ids = fields.One2many(
+        "crm.support.ticket.sla", "ticket_id", string="SLA Status", copy=False
+    )
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline", compute="_compute_sla_summary", store=True, index=True
+    )
+    sla_failed = fields.Boolean(
+        string="SLA Failed", compute="_compute_sla_summary", store=True, index=True
+    )
+    use_rating = fields.Boolean(related="queue_id.use_rating")
+    allow_portal_close = fields.Boolean(related="queue_id.allow_portal_close")
+
+    # ---- Compute methods ----
+
+    @api.depends("partner_id")
+    def _compute_partner_contact(self):
+        for ticket in self:
+            if ticket.partner_id.email:
+                ticket.partner_email = ticket.partner_id.email
+            if ticket.partner_id.phone or ticket.partner_id.mobile:
+                ticket.partner_phone = ticket.partner_id.phone or ticket.partner_id.mobile
+
+    @api.depends("queue_id")
+    def _compute_stage_id(self):
+        for ticket in self:
+            if not ticket.queue_id:
+                ticket.stage_id = False
+            elif not ticket.stage_id or ticket.stage_id not in ticket.queue_id.stage_ids:
+                ticket.stage_id = ticket.queue_id.stage_ids.filtered(lambda s: not s.is_closed)[:1]
+
+    @api.depends("sla_status_ids.deadline", "sla_status_ids.state")
+    def _compute_sla_summary(self):
+        for ticket in self:
+            lines = ticket.sla_status_ids
+            open_lines = lines.filtered(lambda line: line.state in ("ongoing", "failed"))
+            deadlines = [line.deadline for line in open_lines if line.deadline]
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+            ticket.sla_failed = any(line.state in ("failed", "reached_late") for line in lines)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+
+    def _compute_display_name(self):
+        for ticket in self:
+            if ticket.reference and ticket.reference != "/":
+                ticket.display_name = f"{ticket.reference} {ticket.name or ''}".strip()
+            else:
+                ticket.display_name = ticket.name or ""
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        queue_id = self.env.context.get("default_queue_id")
+        if not queue_id:
+            return stages
+        return self.env["crm.support.stage"].search(
+            ["|", ("id", "in", stages.ids), ("queue_ids", "in", [queue_id])]
+        )
+
+    # ---- CRUD ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        now = fields.Datetime.now()
+        queues = self.env["crm.support.queue"].browse(
+            [vals["queue_id"] for vals in vals_list if vals.get("queue_id")]
+        )
+        company_by_queue = {queue.id: queue.company_id for queue in queues}
+        for vals in vals_list:
+            if vals.get("reference", "/") == "/":
+                company = company_by_queue.get(vals.get("queue_id"), self.env.company)
+                vals["reference"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("crm.support.ticket")
+                    or "/"
+                )
+            vals.setdefault("date_last_stage_update", now)
+        tickets = super().create(vals_list)
+        tickets._subscribe_salespersons()
+        tickets._sla_apply()
+        tickets.filtered("is_closed").write({"close_date": now})
+        tickets._log_support_event("created")
+        return tickets
+
+    def write(self, vals):
+        if "stage_id" in vals:
+            vals.setdefault("date_last_stage_update", fields.Datetime.now())
+            vals.setdefault("auto_close_notice_date", False)
+        stage_changed = self.browse()
+        old_stages = {}
+        if "stage_id" in vals:
+            stage_changed = self.filtered(lambda t: t.stage_id.id != vals["stage_id"])
+            old_stages = {ticket.id: ticket.stage_id for ticket in stage_changed}
+        if vals.get("user_id") and "date_assign" not in vals:
+            vals["date_assign"] = fields.Datetime.now()
+        res = super().write(vals)
+        if stage_changed:
+            stage_changed._on_stage_changed(old_stages)
+        if SLA_TRIGGER_FIELDS & set(vals):
+            self._sla_apply()
+        if "partner_id" in vals:
+            self._subscribe_salespersons()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_history(self):
+        if not self.env.user.has_group("crm_unified_support.group_support_manager"):
+            raise UserError(self.env._("Only support managers can delete tickets; archive them instead."))
+
+    # ---- Stage changes ----
+
+    def _on_stage_changed(self, old_stages):
+        now = fields.Datetime.now()
+        closing = self.filtered(lambda t: t.is_closed and not old_stages[t.id].is_closed)
+        reopening = self.filtered(lambda t: not t.is_closed and old_stages[t.id].is_closed)
+        pausing = self.filtered(lambda t: t.stage_id.pause_sla and not old_stages[t.id].pause_sla)
+        resuming = self.filtered(lambda t: not t.stage_id.pause_sla and old_stages[t.id].pause_sla)
+        if closing:
+            closing.write({"close_date": now})
+            closing.sla_status_ids._reach(("resolution",), now)
+            closing._log_support_event("closed")
+            closing.filtered(lambda t: t.use_rating and t.partner_id)._send_rating_request()
+        if reopening:
+            reopening.write({"close_date": False})
+            reopening.sla_status_ids.filtered(
+                lambda line: line.target_type == "resolution"
+            )._unreach()
+        if pausing:
+            pausing.sla_status_ids._pause(now)
+        if resuming:
+            resuming.sla_status_ids._resume(now)
+
+    def _send_rating_request(self):
+        template = self.env.ref(
+            "crm_unified_support.mail_template_ticket_rating", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for ticket in self:
+            ticket.rating_send_request(template, lang=ticket.partner_id.lang, force_send=False)
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        ticket = self[0]
+        if "stage_id" in changes and ticket.stage_id.template_id and ticket.partner_id:
+            res["stage_id"] = (
+                ticket.stage_id.template_id,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
+        return res
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "stage_id" in init_values:
+            return self.env.ref("crm_unified_support.mt_ticket_stage")
+        return super()._track_subtype(init_values)
+
+    # ---- Followers ----
+
+    def _subscribe_salespersons(self):
+        for ticket in self.filtered(lambda t: t.queue_id.follow_salesperson and t.partner_id):
+            salesperson = ticket.commercial_partner_id.user_id or ticket.partner_id.user_id
+            if salesperson and not salesperson.share:
+                ticket.message_subscribe(partner_ids=salesperson.partner_id.ids)
+
+    # ---- SLA ----
+
+    def _sla_apply(self):
+        """Create the SLA status lines of the policies that now apply and drop
+        the open lines of policies that no longer apply."""
+        if not self:
+            return
+        now = fields.Datetime.now()
+        policies = self.env["crm.support.sla"].search([("queue_id", "in", self.queue_id.ids)])
+        matches = policies._match_tickets(self)
+        to_drop = self.env["crm.support.ticket.sla"]
+        to_create = []
+        for ticket in self:
+            matching = matches.get(ticket.id, policies.browse())
+            lines = ticket.sla_status_ids
+            to_drop |= lines.filtered(
+                lambda line: not line.reached_date and line.sla_id not in matching
+            )
+            existing = {(line.sla_id.id, line.target_type) for line in lines}
+            for policy in matching:
+                for target_type, hours in policy._get_ticket_targets():
+                    if (policy.id, target_type) in existing:
+                        continue
+                    if target_type == "first_response" and ticket.first_response_date:
+                        continue
+                    to_create.append(
+                        ticket._prepare_sla_status_values(policy, target_type, hours, now)
+                    )
+        to_drop.unlink()
+        if to_create:
+            self.env["crm.support.ticket.sla"].create(to_create)
+
+    def _prepare_sla_status_values(self, policy, target_type, hours, now, start=None):
+        self.ensure_one()
+        return {
+            "ticket_id": self.id,
+            "sla_id": policy.id,
+            "target_type": target_type,
+            "target_hours": hours,
+            "start_date": start or self.create_date or now,
+            "paused_since": now if self.stage_id.pause_sla else False,
+        }
+
+    # ---- Messages ----
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        if (
+            len(self) == 1
+            and message.message_type in ("email", "comment")
+            and not message.subtype_id.internal
+            and message.author_id
+        ):
+            if message.author_id.user_ids.filtered(lambda u: not u._is_public() and not u.share):
+                self._on_agent_reply(message)
+            else:
+                self._on_customer_message(message)
+        return res
+
+    def _on_agent_reply(self, message):
+        self.ensure_one()
+        now = message.date or fields.Datetime.now()
+        first = not self.first_response_date
+        if first:
+            self.first_response_date = now
+        self.sla_status_ids._reach(("first_response", "next_reply"), now)
+        self._log_support_event("first_answer" if first else "agent_message", message=message)
+
+    def _on_customer_message(self, message):
+        self.ensure_one()
+        now = message.date or fields.Datetime.now()
+        self.write({"last_customer_message_date": now, "auto_close_notice_date": False})
+        if self.first_response_date and not self.is_closed:
+            self._sla_open_next_reply(now)
+        self._log_support_event("customer_message", message=message)
+
+    def _sla_open_next_reply(self, now):
+        self.ensure_one()
+        waiting = self.sla_status_ids.filtered(
+            lambda line: line.target_type == "next_reply" and not line.reached_date
+        )
+        if waiting:
+            return
+        policies = self.env["crm.support.sla"].search([("queue_id", "=", self.queue_id.id)])
+        matching = policies._match_tickets(self).get(self.id, policies.browse())
+        vals_list = [
+            self._prepare_sla_status_values(policy, "next_reply", policy.next_reply_hours, now, now)
+            for policy in matching.filtered("next_reply_hours")
+        ]
+        if vals_list:
+            self.env["crm.support.ticket.sla"].create(vals_list)
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        for ticket in self.filtered("partner_id"):
+            ticket._message_add_suggested_recipient(
+                recipients, partner=ticket.partner_id, reason=self.env._("Customer")
+            )
+        return recipients
+
+    def _message_get_default_recipients(self):
+        return {
+            ticket.id: {
+                "partner_ids": ticket.partner_id.ids,
+                "email_to": ",".join(tools.email_normalize_all(ticket.partner_email or ""))
+                if not ticket.partner_id
+                else False,
+                "email_cc": False,
+            }
+            for ticket in self
+        }
+
+    # ---- Mail gateway ----
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Create a ticket from an email, in a savepoint: a failure leaves
+        neither a ticket nor a new contact behind."""
+        values = dict(custom_values or {})
+        with self.env.cr.savepoint():
+            partner = self._find_or_create_email_customer(msg_dict.get("email_from"))
+            values.update(self._prepare_ticket_values_from_email(msg_dict, partner, values))
+            ticket = super().message_new(msg_dict, custom_values=values)
+            ticket._subscribe_cc(msg_dict.get("cc"))
+        if self._should_acknowledge(msg_dict):
+            ticket._send_acknowledgement()
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        with self.env.cr.savepoint():
+            reopen = self.filtered(lambda t: t.is_closed and t._in_reopen_grace())
+            for ticket in reopen:
+                stage = ticket.queue_id.stage_ids.filtered(lambda s: not s.is_closed)[:1]
+                if stage:
+                    ticket.stage_id = stage
+            res = super().message_update(msg_dict, update_vals=update_vals)
+            self._subscribe_cc(msg_dict.get("cc"))
+        return res
+
+    @api.model
+    def _prepare_ticket_values_from_email(self, msg_dict, partner, custom_values):
+        values = {
+            "name": (msg_dict.get("subject") or "").strip()[:250] or self.env._("(no subject)"),
+            "description": msg_dict.get("body") or False,
+            "channel_id": self.env.ref("crm_unified.interaction_channel_email").id,
+        }
+        if partner:
+            values["partner_id"] = partner.id
+        return values
+
+    @api.model
+    def _find_or_create_email_customer(self, email_from):
+        """The customer of an incoming email, matched by normalised email.
+
+        :return: res.partner (empty when the sender has no usable address)
+        """
+        Partner = self.env["res.partner"]
+        email = tools.email_normalize(email_from or "", strict=True)
+        if not email:
+            return Partner
+        partner = Partner.search(
+            [("email_normalized", "=", email)], order="is_company, id", limit=1
+        )
+        if partner:
+            return partner
+        names = tools.email_split_tuples(email_from)
+        name = (names[0][0] if names else "") or email
+        return Partner.create({"name": name, "email": email})
+
+    def _subscribe_cc(self, cc):
+        if not cc:
+            return
+        emails = [
+            tools.email_normalize(email)
+            for _name, email in tools.email_split_tuples(cc)
+            if tools.email_normalize(email)
+        ]
+        # Our own aliases in CC must not become followers (mail loops).
+        alias_emails = set(
+            self.env["mail.alias"].sudo().search([("alias_full_name", "in", emails)]).mapped("alias_full_name")
+        )  # sudo: aliases are configuration users may not read; only addresses are compared
+        emails = [email for email in emails if email not in alias_emails]
+        if not emails:
+            return
+        partners = self.env["res.partner"].search([("email_normalized", "in", emails)])
+        known = set(partners.mapped("email_normalized"))
+        missing = list(dict.fromkeys(email for email in emails if email not in known))
+        if missing:
+            partners |= self.env["res.partner"].create(
+                [{"name": email, "email": email} for email in missing]
+            )
+        for ticket in self:
+            ticket.message_subscribe(partner_ids=partners.ids)
+
+    @api.model
+    def _should_acknowledge(self, msg_dict):
+        """No acknowledgement to auto-replies, lists, bulk mail or bounces:
+        answering them risks mail loops."""
+        if msg_dict.get("is_bounce") or not msg_dict.get("email_from"):
+            return False
+        return not self.env.context.get("crm_support_auto_submitted")
+
+    def _send_acknowledgement(self):
+        for ticket in self.filtered(lambda t: t.partner_id and t.queue_id.ack_template_id):
+            ticket.message_post_with_source(
+                ticket.queue_id.ack_template_id,
+                message_type="auto_comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    def _in_reopen_grace(self):
+        self.ensure_one()
+        if not self.close_date:
+            return True
+        limit = self.close_date + timedelta(days=self.queue_id.reopen_grace_days)
+        return fields.Datetime.now() <= limit
+
+    def _get_followup_route_values(self):
+        """Values of the new ticket opened by a late reply to this closed ticket."""
+        self.ensure_one()
+        return {
+            "queue_id": self.queue_id.id,
+            "parent_id": self.id,
+            "partner_id": self.partner_id.id,
+            "type_id": self.type_id.id,
+        }
+
+    # ---- Auto-close ----
+
+    @api.model
+    def _cron_auto_close(self, batch_size=500):
+        """Tickets waiting for the customer (SLA-paused stage) with no news for
+        the queue's auto-close delay get a notice; one day after the notice,
+        still silent, they are closed."""
+        now = fields.Datetime.now()
+        waiting = self.search(
+            [
+                ("queue_id.auto_close_days", ">", 0),
+                ("stage_id.pause_sla", "=", True),
+                ("is_closed", "=", False),
+            ],
+            limit=batch_size,
+        )
+        to_notify = self.browse()
+        to_close = self.browse()
+        for ticket in waiting:
+            silent_since = max(
+                filter(None, [ticket.date_last_stage_update, ticket.last_customer_message_date])
+            )
+            if ticket.auto_close_notice_date:
+                if ticket.auto_close_notice_date + timedelta(days=1) <= now:
+                    to_close |= ticket
+            elif silent_since + timedelta(days=ticket.queue_id.auto_close_days) <= now:
+                to_notify |= ticket
+        for ticket in to_notify:
+            ticket.message_post(
+                body=self.env._(
+                    "We have not heard from you for a while. Without an answer, "
+                    "ticket %(ref)s will be closed tomorrow.",
+                    ref=ticket.reference,
+                ),
+                partner_ids=ticket.partner_id.ids,
+                message_type="auto_comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        to_notify.write({"auto_close_notice_date": now})
+        for queue, tickets in to_close.grouped("queue_id").items():
+            stage = queue.stage_ids.filtered("is_closed")[:1]
+            if stage:
+                tickets.write({"stage_id": stage.id})
+        self.env["ir.cron"]._notify_progress(done=len(to_notify) + len(to_close), remaining=0)
+
+    # ---- Interactions (customer history) ----
+
+    def _log_support_event(self, event, message=None):
+        vals_list = [
+            vals
+            for ticket in self
+            if (vals := ticket._prepare_support_interaction_values(event, message=message))
+        ]
+        if vals_list:
+            self.env["crm.interaction"]._log_interactions(vals_list)
+
+    def _prepare_support_interaction_values(self, event, message=None, extra=None):
+        """Values of the interaction logged for one ticket event, or {} to skip."""
+        self.ensure_one()
+        if not self.partner_id:
+            return {}
+        subjects = {
+            "created": self.env._("Ticket %(ref)s opened: %(name)s"),
+            "first_answer": self.env._("First answer on ticket %(ref)s: %(name)s"),
+            "agent_message": self.env._("Answer on ticket %(ref)s: %(name)s"),
+            "customer_message": self.env._("Customer message on ticket %(ref)s: %(name)s"),
+            "closed": self.env._("Ticket %(ref)s solved: %(name)s"),
+            "rated": self.env._("Ticket %(ref)s rated: %(name)s"),
+            "sla_breach": self.env._("SLA breached on ticket %(ref)s: %(name)s"),
+        }
+        directions = {
+            "created": "inbound",
+            "customer_message": "inbound",
+            "rated": "inbound",
+            "first_answer": "outbound",
+            "agent_message": "outbound",
+            "closed": "internal",
+            "sla_breach": "internal",
+        }
+        channel = self.channel_id
+        if message is not None:
+            code = "email" if message.message_type == "email" else "portal"
+            if message.author_id.user_ids.filtered(lambda u: not u.share):
+                code = "email"
+            channel = self.env["crm.interaction.channel"]._get_by_code(code)
+        if event in ("closed", "sla_breach", "rated") or not channel:
+            channel = self.env["crm.interaction.channel"]._get_by_code(
+                "portal" if event == "rated" else "other"
+            )
+        values = {
+            "partner_id": self.partner_id.id,
+            "date": (message.date if message else None) or fields.Datetime.now(),
+            "channel_id": channel.id,
+            "direction": directions[event],
+            "department_id": self.env.ref("crm_unified.interaction_department_support").id,
+            "user_id": (
+                message.author_id.user_ids[:1].id if message and event != "customer_message" else False
+            )
+            or self.user_id.id,
+            "subject": subjects[event] % {"ref": self.reference, "name": self.name},
+            "summary": message.body if message else False,
+            "res_model": self._name,
+            "res_id": self.id,
+            "source": "automatic",
+            "company_id": self.company_id.id,
+        }
+        values.update(extra or {})
+        return values
+
+    # ---- Rating ----
+
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None, notify_delay_send=False):
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        for ticket in self:
+            vals = ticket._prepare_support_interaction_values(
+                "rated", extra={"outcome": f"{rate:g}/5", "summary": feedback or False}
+            )
+            if vals:
+                self.env["crm.interaction"]._log_interactions([vals])
+        return rating
+
+    def _rating_get_parent_field_name(self):
+        return "queue_id"
+
+    # ---- Actions ----
+
+    def action_view_customer_history(self):
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(self.env._("Set a customer on the ticket first."))
+        return self.partner_id.action_view_interactions()
+
+    def action_create_opportunity(self):
+        self.ensure_one()
+        if self.lead_id:
+            raise UserError(self.env._("An opportunity is already linked to this ticket."))
+        lead = self.env["crm.lead"].create(self._prepare_opportunity_values())
+        self.lead_id = lead
+        lead.message_post(
+            body=self.env._("Opportunity created from support ticket %(ref)s.", ref=self.reference)
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": lead.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _prepare_opportunity_values(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "type": "opportunity",
+            "partner_id": self.partner_id.id,
+            "email_from": self.partner_email,
+            "phone": self.partner_phone,
+            "user_id": (self.commercial_partner_id.user_id or self.partner_id.user_id).id,
+            "company_id": self.company_id.id,
+            "description": self.description,
+        }
+
+    def action_close_by_customer(self):
+        """Close the ticket on the customer's request (portal)."""
+        for ticket in self:
+            if not ticket.queue_id.allow_portal_close:
+                raise UserError(self.env._("Tickets of this queue cannot be closed from the portal."))
+            stage = ticket.queue_id.stage_ids.filtered("is_closed")[:1]
+            if not stage:
+                raise UserError(self.env._("The queue %(queue)s has no closing stage.", queue=ticket.queue_id.name))
+            ticket.stage_id = stage
+
+    @api.model
+    def _search_domain_portal(self, partner):
+        """Tickets a portal partner may see: their own, and their company's when
+        the queue shares company tickets."""
+        return expression.AND(
+            [
+                [("queue_id.visibility", "=", "portal")],
+                [
+                    "|",
+                    ("partner_id", "=", partner.id),
+                    "&",
+                    ("queue_id.portal_company_visibility", "=", True),
+                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ],
+            ]
+        )
+
+    @api.model
+    def _route_followup_ticket(self, route):
+        """A reply to a ticket closed longer than the grace period opens a new,
+        linked ticket instead of landing on the closed one."""
+        model, thread_id, custom_values, user_id, alias = route
+        if model != self._name or not thread_id:
+            return route
+        # sudo: routing runs as the mail gateway; we only read the ticket's state.
+        ticket = self.sudo().browse(thread_id).exists()
+        if not ticket or not ticket.is_closed or ticket._in_reopen_grace():
+            return route
+        values = dict(custom_values or {}, **ticket._get_followup_route_values())
+        return (model, False, values, user_id, alias)
