@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+SCORE_FIELDS = (
+    ("recency_min", "recency_max"),
+    ("frequency_min", "frequency_max"),
+    ("monetary_min", "monetary_max"),
+)
+
+
+class CrmRfmLabel(models.Model):
+    """A named RFM segment: the first label (by sequence) whose ranges hold a
+    customer's recency, frequency and monetary scores is the customer's label."""
+
+    _name = "crm.rfm.label"
+    _description = "RFM Segment Label"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    description = fields.Text(translate=True)
+    recency_min = fields.Integer(default=1, required=True)
+    recency_max = fields.Integer(default=5, required=True)
+    frequency_min = fields.Integer(default=1, required=True)
+    frequency_max = fields.Integer(default=5, required=True)
+    monetary_min = fields.Integer(default=1, required=True)
+    monetary_max = fields.Integer(default=5, required=True)
+    partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("rfm_label_id", "in", self.ids), ("parent_id", "=", False)],
+                ["rfm_label_id"],
+                ["__count"],
+            )
+        )
+        for label in self:
+            label.partner_count = counts.get(label, 0)
+
+    @api.constrains(*[fname for pair in SCORE_FIELDS for fname in pair])
+    def _check_ranges(self):
+        for label in self:
+            for low_name, high_name in SCORE_FIELDS:
+                low, high = label[low_name], label[high_name]
+                if not (1 <= low <= high <= 5):
+                    raise ValidationError(
+                        self.env._(
+                            "RFM label %(name)s: each range must go from a score to a higher "
+                            "or equal one, between 1 and 5.",
+                            name=label.name,
+                        )
+                    )
+
+    def action_view_partners(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.name,
+            "res_model": "res.partner",
+            "view_mode": "list,kanban,form",
+            "domain": [("rfm_label_id", "=", self.id), ("parent_id", "=", False)],
+        }
