@@ -1,0 +1,546 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Order in which a delivery progresses: a later reaction never moves it back.
+STATE_RANK = {
+    "planned": 0,
+    "sent": 1,
+    "opened": 2,
+    "clicked": 3,
+    "replied": 4,
+    "converted": 5,
+}
+
+
+class CrmCampaignDelivery(models.Model):
+    _name = "crm.campaign.delivery"
+    _description = "Campaign Delivery"
+    # mail.thread: mass_mailing only writes traces for thread-enabled models, and
+    # replies to a campaign email are routed to the delivery they answer.
+    _inherit = ["mail.thread"]
+    _order = "scheduled_date desc, id desc"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+    _mailing_enabled = True
+
+    campaign_id = fields.Many2one(
+        "crm.campaign", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    rule_id = fields.Many2one("crm.campaign.rule", index=True, ondelete="cascade")
+    variant_id = fields.Many2one("crm.campaign.variant", index=True, ondelete="set null")
+    segment_id = fields.Many2one(
+        "crm.segment", ondelete="set null", help="The rule's segment the customer came from."
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    channel_id = fields.Many2one("crm.interaction.channel", ondelete="restrict", index=True)
+    channel_code = fields.Char(related="channel_id.code", store=True)
+    scheduled_date = fields.Datetime(index=True, help="When the message is due, in UTC.")
+    sent_date = fields.Datetime(readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("planned", "Planned"),
+            ("sent", "Sent"),
+            ("opened", "Opened"),
+            ("clicked", "Clicked"),
+            ("replied", "Replied"),
+            ("converted", "Converted"),
+            ("bounced", "Bounced"),
+            ("skipped", "Skipped"),
+            ("cancelled", "Cancelled"),
+            ("failed", "Failed"),
+        ],
+        required=True,
+        default="planned",
+        index=True,
+        tracking=True,
+    )
+    skip_reason = fields.Selection(
+        [
+            ("no_channel", "No usable channel"),
+            ("no_consent", "No consent"),
+            ("capped", "Contact cap reached"),
+            ("no_slot", "No allowed send time"),
+            ("max_recipients", "Rule recipient limit reached"),
+            ("budget", "Rule budget exhausted"),
+        ],
+        index=True,
+    )
+    failure_reason = fields.Char(string="Reason")
+    mailing_id = fields.Many2one("mailing.mailing", string="Mailing", ondelete="set null")
+    mailing_trace_id = fields.Many2one("mailing.trace", string="Trace", ondelete="set null")
+    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", string="Call Task", ondelete="set null")
+    sale_order_id = fields.Many2one("sale.order", string="Order", ondelete="set null")
+    revenue = fields.Monetary(currency_field="currency_id")
+    cost = fields.Float(help="Cost of this contact, from the rule's channel.")
+    offer_expiry_date = fields.Date(
+        compute="_compute_offer_expiry_date",
+        store=True,
+        help="Orders confirmed up to this day count as conversions of this delivery.",
+    )
+    offer_description = fields.Char(compute="_compute_offer_description")
+    portal_subject = fields.Char(readonly=True, copy=False)
+    portal_body = fields.Html(readonly=True, copy=False, sanitize=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    def init(self):
+        # One live delivery per customer and campaign; cancelled and failed ones may repeat.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS crm_campaign_delivery_live_uniq "
+                "ON crm_campaign_delivery (campaign_id, partner_id) "
+                "WHERE state NOT IN ('cancelled', 'failed')"
+            )
+        )
+
+    @api.depends("scheduled_date", "sent_date", "rule_id.offer_validity_days")
+    def _compute_offer_expiry_date(self):
+        for delivery in self:
+            start = delivery.sent_date or delivery.scheduled_date
+            delivery.offer_expiry_date = (
+                start.date() + timedelta(days=delivery.rule_id.offer_validity_days)
+                if start
+                else False
+            )
+
+    @api.depends("rule_id", "variant_id")
+    def _compute_offer_description(self):
+        for delivery in self:
+            rule = delivery.rule_id
+            discount = delivery.variant_id.discount or rule.discount
+            product = rule.product_id.display_name
+            if product and discount:
+                text = self.env._(
+                    "%(discount)s%% off %(product)s", discount=f"{discount:g}", product=product
+                )
+            elif product:
+                text = product
+            elif discount:
+                text = self.env._("%(discount)s%% off your next order", discount=f"{discount:g}")
+            else:
+                text = rule.name or ""
+            delivery.offer_description = text
+
+    @api.model
+    def _get_sent_states(self):
+        return ["sent", "opened", "clicked", "replied", "converted", "bounced"]
+
+    @api.model
+    def _get_cap_states(self):
+        """States that count against the contact cap: planned or actually sent."""
+        return ["planned", "sent", "opened", "clicked", "replied", "converted", "bounced"]
+
+    # ---- Rendering ----
+
+    def _get_templates(self):
+        self.ensure_one()
+        variant, rule = self.variant_id, self.rule_id
+        return {
+            "subject": variant.email_subject or rule.email_subject or "",
+            "body_html": variant.email_body_html or rule.email_body_html or "",
+            "sms_body": variant.sms_body or rule.sms_body or "",
+        }
+
+    def _render_messages(self):
+        """{delivery id: {subject, body_html, sms_body}} rendered as mail.template does.
+
+        Subjects and SMS texts use inline_template (``{{ object.partner_id.name }}``),
+        bodies use QWeb (``<t t-out="object.offer_description"/>``); ``object`` is
+        the delivery, so the customer and the offer are both reachable.
+        """
+        renderer = self.env["mail.render.mixin"]
+        result = {delivery.id: {} for delivery in self}
+        engines = {"subject": "inline_template", "body_html": "qweb", "sms_body": "inline_template"}
+        groups = {}
+        for delivery in self:
+            for key, template in delivery._get_templates().items():
+                groups.setdefault((key, template), []).append(delivery.id)
+        for (key, template), ids in groups.items():
+            rendered = renderer._render_template(template, self._name, ids, engine=engines[key])
+            for res_id in ids:
+                result[res_id][key] = rendered[res_id]
+        return result
+
+    # ---- Dispatch ----
+
+    @api.model
+    def _cron_dispatch(self, batch_size=200):
+        """Send one batch of due deliveries and report progress to the cron runner.
+
+        The cron runner commits after each call and calls again while work
+        remains, so a crash loses at most the batch in progress, which is
+        rolled back as a whole and sent by the next run. Rows are locked with
+        SKIP LOCKED so that two runs at once never pick the same delivery.
+        """
+        self.flush_model()
+        self.env["crm.campaign"].flush_model(["state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT delivery.id
+                  FROM crm_campaign_delivery delivery
+                  JOIN crm_campaign campaign ON campaign.id = delivery.campaign_id
+                 WHERE delivery.state = 'planned'
+                   AND delivery.scheduled_date <= %(now)s
+                   AND campaign.state = 'active'
+                 ORDER BY delivery.scheduled_date, delivery.id
+                 LIMIT %(limit)s
+                   FOR UPDATE OF delivery SKIP LOCKED
+                """,
+                now=fields.Datetime.now(),
+                limit=batch_size,
+            )
+        )
+        deliveries = self.browse([row[0] for row in rows])
+        deliveries._dispatch()
+        remaining = self.search_count(
+            [
+                ("state", "=", "planned"),
+                ("scheduled_date", "<=", fields.Datetime.now()),
+                ("campaign_id.state", "=", "active"),
+            ]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(deliveries), remaining=remaining)
+        return deliveries
+
+    def _dispatch(self):
+        """Send planned deliveries on their channel; one bad customer never stops the rest."""
+        deliveries = self.filtered(lambda d: d.state == "planned")
+        deliveries = deliveries._cancel_opted_out()
+        handlers = self._get_channel_handlers()
+        groups = {}
+        for delivery in deliveries:
+            key = (delivery.channel_code, delivery.rule_id, delivery.variant_id)
+            groups.setdefault(key, self.browse())
+            groups[key] |= delivery
+        for (code, _rule, _variant), group in groups.items():
+            handler = handlers.get(code)
+            if not handler:
+                group._mark_failed(self.env._("Channel %(code)s cannot send.", code=code))
+                continue
+            group = group._fail_unrenderable()
+            if not group:
+                continue
+            if code in self._get_platform_channels():
+                # mass_mailing may commit while it sends (outside tests): no savepoint
+                # around it. Its traces make a rerun skip what was already sent.
+                getattr(group, handler)()
+            else:
+                group._run_channel_handler(handler)
+        sent = deliveries.filtered(lambda d: d.state in self._get_sent_states())
+        sent._log_delivery_interactions("sent")
+        return sent
+
+    def _get_channel_handlers(self):
+        """Channel code -> method sending a recordset of deliveries (extension point)."""
+        return {
+            "email": "_send_email",
+            "sms": "_send_sms",
+            "phone": "_send_phone_task",
+            "portal": "_send_portal_notice",
+        }
+
+    def _get_platform_channels(self):
+        """Channels sent by mass_mailing / mass_mailing_sms rather than by this module."""
+        return {"email", "sms"}
+
+    def _fail_unrenderable(self):
+        """Mark failed the deliveries whose message cannot be rendered; return the others."""
+        try:
+            self._render_messages()
+            return self
+        except Exception:
+            _logger.info("Campaign messages failed to render, checking one by one")
+        failed = self.browse()
+        for delivery in self:
+            try:
+                delivery._render_messages()
+            except Exception as error:
+                delivery._mark_failed(
+                    self.env._("The message could not be rendered: %(error)s", error=error)
+                )
+                failed |= delivery
+        return self - failed
+
+    def _run_channel_handler(self, handler):
+        """Send the group in one go; when it fails, retry one by one to isolate the culprit."""
+        try:
+            with self.env.cr.savepoint():
+                getattr(self, handler)()
+            return
+        except Exception:
+            _logger.info("Campaign batch failed, retrying %d deliveries one by one", len(self))
+        for delivery in self:
+            try:
+                with self.env.cr.savepoint():
+                    getattr(delivery, handler)()
+            except Exception as error:
+                delivery._mark_failed(str(error))
+
+    def _mark_failed(self, reason):
+        self.write({"state": "failed", "failure_reason": reason[:500]})
+
+    def _cancel_opted_out(self):
+        """Consent and blacklist are checked again at send time.
+
+        Returns the deliveries that may still be sent; the others are cancelled
+        with the reason.
+        """
+        if not self:
+            return self
+        consents = self.partner_id._crm_get_consent(list(set(self.mapped("channel_code"))))
+        require_opt_in = self.company_id.filtered("crm_require_opt_in")
+        refused = self.browse()
+        for delivery in self:
+            consent = consents.get(delivery.partner_id.id, {}).get(delivery.channel_code)
+            if consent == "opt_out" or (
+                consent != "opt_in" and delivery.company_id in require_opt_in
+            ):
+                refused |= delivery
+        refused.write(
+            {
+                "state": "cancelled",
+                "failure_reason": self.env._(
+                    "The customer withdrew consent for this channel before sending."
+                ),
+            }
+        )
+        return self - refused
+
+    def _get_mailing(self, mailing_type):
+        """The mailing of this rule, variant and day, created on first use."""
+        rule, variant = self.rule_id, self.variant_id
+        today = fields.Date.context_today(self)
+        Mailing = self.env["mailing.mailing"]
+        mailing = Mailing.search(
+            [
+                ("crm_campaign_rule_id", "=", rule.id),
+                ("crm_campaign_variant_id", "=", variant.id),
+                ("crm_dispatch_date", "=", today),
+                ("mailing_type", "=", mailing_type),
+            ],
+            limit=1,
+        )
+        if not mailing:
+            mailing = Mailing.create(self._prepare_mailing_values(mailing_type, today))
+        return mailing
+
+    def _prepare_mailing_values(self, mailing_type, day):
+        rule, variant = self.rule_id, self.variant_id
+        templates = self[:1]._get_templates()
+        campaign = rule.campaign_id
+        title = " / ".join(filter(None, [campaign.name, rule.name, variant.name, str(day)]))
+        values = {
+            "subject": templates["subject"] if mailing_type == "mail" else title,
+            "mailing_type": mailing_type,
+            "mailing_model_id": self.env["ir.model"]._get_id(self._name),
+            "mailing_domain": repr(
+                [("rule_id", "=", rule.id), ("variant_id", "=", variant.id or False)]
+            ),
+            "campaign_id": campaign.utm_campaign_id.id,
+            "user_id": campaign.user_id.id,
+            "crm_campaign_rule_id": rule.id,
+            "crm_campaign_variant_id": variant.id,
+            "crm_dispatch_date": day,
+        }
+        if mailing_type == "mail":
+            values.update(body_html=templates["body_html"], body_arch=templates["body_html"])
+        else:
+            values.update(body_plaintext=templates["sms_body"], sms_allow_unsubscribe=False)
+        return values
+
+    def _send_through_mailing(self, mailing_type):
+        """Let mass_mailing send: it renders, blacklists, tracks links and writes traces.
+
+        Deliveries that already have a trace in this mailing (a previous run that
+        committed the mails but crashed before updating the deliveries) are only
+        linked, never sent again.
+        """
+        mailing = self._get_mailing(mailing_type)
+        Trace = self.env["mailing.trace"]
+        domain = [
+            ("mass_mailing_id", "=", mailing.id),
+            ("model", "=", self._name),
+            ("res_id", "in", self.ids),
+        ]
+        already = set(Trace.search(domain).mapped("res_id"))
+        to_send = self.filtered(lambda d: d.id not in already)
+        if to_send:
+            mailing.action_send_mail(res_ids=to_send.ids)
+        traces = Trace.search(domain)
+        self._apply_traces(traces, mailing)
+
+    def _apply_traces(self, traces, mailing):
+        trace_by_res = {trace.res_id: trace for trace in traces}
+        now = fields.Datetime.now()
+        for delivery in self:
+            trace = trace_by_res.get(delivery.id)
+            values = {"mailing_id": mailing.id, "mailing_trace_id": trace.id}
+            if not trace:
+                values.update(
+                    state="failed", failure_reason=self.env._("No message was generated.")
+                )
+            elif trace.trace_status in ("cancel", "error"):
+                # a wrong address is a failure; blacklist, opt-out, duplicate are cancellations
+                cancelled = trace.trace_status == "cancel" and trace.failure_type not in (
+                    "sms_number_format",
+                    "sms_number_missing",
+                    "mail_email_invalid",
+                    "mail_email_missing",
+                )
+                reason = dict(trace._fields["failure_type"]._description_selection(self.env)).get(
+                    trace.failure_type, trace.failure_type or trace.trace_status
+                )
+                values.update(
+                    state="cancelled" if cancelled else "failed",
+                    failure_reason=reason,
+                )
+            else:
+                values.update(state="sent", sent_date=now)
+            if trace and trace.trace_type == "sms":
+                values["sms_id"] = trace.sms_id.id
+            delivery.write(values)
+
+    def _send_email(self):
+        self._send_through_mailing("mail")
+
+    def _send_sms(self):
+        self._send_through_mailing("sms")
+
+    def _send_phone_task(self):
+        """A call task for the customer's salesperson, else the campaign responsible."""
+        rendered = self._render_messages()
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        partner_model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for delivery in self:
+            messages = rendered[delivery.id]
+            user = delivery.partner_id.user_id or delivery.campaign_id.user_id or self.env.user
+            vals_list.append(
+                {
+                    "res_model_id": partner_model_id,
+                    "res_id": delivery.partner_id.id,
+                    "activity_type_id": call_type.id,
+                    "user_id": user.id,
+                    "summary": messages["subject"],
+                    "note": messages["sms_body"],
+                    "date_deadline": fields.Date.to_date(delivery.scheduled_date)
+                    or fields.Date.context_today(self),
+                }
+            )
+        # sudo: the task is assigned to the customer's salesperson, who may be someone
+        # else than the marketing user; only values built above are written.
+        activities = self.env["mail.activity"].sudo().create(vals_list)
+        now = fields.Datetime.now()
+        for delivery, activity in zip(self, activities, strict=True):
+            delivery.write({"state": "sent", "sent_date": now, "activity_id": activity.id})
+
+    def _send_portal_notice(self):
+        """Store the rendered offer; the customer reads it on the portal (/my/offers)."""
+        rendered = self._render_messages()
+        now = fields.Datetime.now()
+        for delivery in self:
+            delivery.write(
+                {
+                    "state": "sent",
+                    "sent_date": now,
+                    "portal_subject": rendered[delivery.id]["subject"],
+                    "portal_body": rendered[delivery.id]["body_html"],
+                }
+            )
+
+    # ---- Tracking ----
+
+    def _sync_from_traces(self, traces):
+        """Move deliveries forward from their mailing traces (open, click, reply, bounce)."""
+        by_trace = {delivery.mailing_trace_id.id: delivery for delivery in self}
+        changes = {}
+        for trace in traces:
+            delivery = by_trace.get(trace.id)
+            if not delivery:
+                continue
+            if trace.trace_status == "bounce":
+                new_state = "bounced"
+            elif trace.trace_status == "reply":
+                new_state = "replied"
+            elif trace.links_click_datetime:
+                new_state = "clicked"
+            elif trace.trace_status == "open":
+                new_state = "opened"
+            else:
+                continue
+            if delivery._accepts_state(new_state):
+                changes.setdefault(new_state, self.browse())
+                changes[new_state] |= delivery
+        for state, deliveries in changes.items():
+            deliveries.write({"state": state})
+            deliveries._log_delivery_interactions(state)
+
+    def _accepts_state(self, new_state):
+        self.ensure_one()
+        if self.state in ("skipped", "cancelled", "failed", "planned", "converted"):
+            return False
+        if new_state == "bounced":
+            return self.state == "sent"
+        if self.state == "bounced":
+            return False
+        return STATE_RANK[new_state] > STATE_RANK[self.state]
+
+    def _prepare_interaction_values(self, event):
+        self.ensure_one()
+        subjects = {
+            "sent": self.env._("Campaign %(campaign)s: offer sent"),
+            "opened": self.env._("Campaign %(campaign)s: offer opened"),
+            "clicked": self.env._("Campaign %(campaign)s: offer clicked"),
+            "replied": self.env._("Campaign %(campaign)s: customer replied"),
+            "bounced": self.env._("Campaign %(campaign)s: message bounced"),
+            "converted": self.env._("Campaign %(campaign)s: offer converted"),
+        }
+        marketing = self.env.ref(
+            "crm_unified.interaction_department_marketing", raise_if_not_found=False
+        )
+        return {
+            "partner_id": self.partner_id.id,
+            "channel_id": self.channel_id.id,
+            "direction": "outbound" if event == "sent" else "inbound",
+            "department_id": marketing.id if marketing else False,
+            "user_id": self.campaign_id.user_id.id,
+            "subject": subjects[event] % {"campaign": self.campaign_id.name},
+            "outcome": dict(self._fields["state"]._description_selection(self.env))[event],
+            "summary": self.offer_description,
+            "res_model": self._name,
+            "res_id": self.id,
+            "source": "automatic",
+            "company_id": self.company_id.id,
+            "date": fields.Datetime.now(),
+        }
+
+    def _log_delivery_interactions(self, event):
+        if not self:
+            return self.env["crm.interaction"]
+        return self.env["crm.interaction"]._log_interactions(
+            [delivery._prepare_interaction_values(event) for delivery in self]
+        )
+
+    # ---- Actions ----
+
+    def action_dispatch(self):
+        self._dispatch()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda d: d.state == "planned").write(
+            {"state": "cancelled", "failure_reason": self.env._("Cancelled by hand.")}
+        )
+        return True

@@ -1,0 +1,343 @@
+import math
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+# Laplace-style prior for the conversion rate of a channel without history:
+# (conversions + 1) / (sent + 20), i.e. 5% until real results come in.
+CONVERSION_PRIOR = (1, 20)
+# Benchmark (2 cores, demo DB): planning 10,000 customers with two rules and
+# 1,000-customer batches takes about the same number of queries as planning
+# 20 (see tests/test_planner_queries.py); the time is spent in Python.
+PLANNING_BATCH_SIZE = 1000
+
+
+class CrmCampaignPlanner(models.AbstractModel):
+    """Decides, per customer, the rule, variant, channel and send time of a campaign.
+
+    Pure computation (`_compute_plan`) is separate from writing (`_plan_campaigns`)
+    so that the dry run shows exactly what the planner would do.
+    """
+
+    _name = "crm.campaign.planner"
+    _description = "Campaign Planner"
+
+    @api.model
+    def _plan_campaigns(self, campaigns, now=None):
+        Delivery = self.env["crm.campaign.delivery"].with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        created = Delivery.browse()
+        for campaign in campaigns:
+            for batch in self._compute_plan(campaign, now=now):
+                created |= Delivery.create(batch)
+        return created
+
+    @api.model
+    def _compute_plan(self, campaign, rules=None, now=None):
+        """Yield, per batch of customers, the list of delivery values to create.
+
+        Nothing is written, so that the dry run can use it as is.
+        """
+        rules = rules if rules is not None else campaign.rule_ids.filtered("active")
+        rules = rules.sorted(lambda r: (r.sequence, r.id))
+        if not rules:
+            return
+        now = now or fields.Datetime.now()
+        audiences = rules._get_audience_ids()
+        partner_ids = set().union(*(set(audience) for audience in audiences.values()))
+        partner_ids -= self._get_already_planned(campaign)
+        if not partner_ids:
+            return
+        state = self._prepare_plan_state(campaign, rules, now)
+        for batch_ids in split_every(PLANNING_BATCH_SIZE, sorted(partner_ids)):
+            yield self._plan_batch(campaign, rules, audiences, list(batch_ids), state)
+
+    # ---- Campaign-level data (one query each) ----
+
+    def _get_already_planned(self, campaign):
+        self.env["crm.campaign.delivery"].flush_model(["campaign_id", "partner_id", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id FROM crm_campaign_delivery "
+                "WHERE campaign_id = %s AND state NOT IN ('cancelled', 'failed')",
+                campaign.id,
+            )
+        )
+        return {row[0] for row in rows}
+
+    def _prepare_plan_state(self, campaign, rules, now):
+        Delivery = self.env["crm.campaign.delivery"]
+        company = campaign.company_id
+        usage = Delivery._read_group(
+            [("rule_id", "in", rules.ids), ("state", "not in", ("skipped", "cancelled", "failed"))],
+            ["rule_id"],
+            ["__count", "cost:sum"],
+        )
+        rates = {}
+        for channel, state, count in Delivery._read_group(
+            [("company_id", "=", company.id), ("state", "in", Delivery._get_sent_states())],
+            ["channel_id", "state"],
+            ["__count"],
+        ):
+            sent, converted = rates.get(channel.id, (0, 0))
+            rates[channel.id] = (sent + count, converted + (count if state == "converted" else 0))
+        tz_name = campaign.user_id.tz or self.env.user.tz or "UTC"
+        return {
+            "now": pytz.utc.localize(now),
+            "default_tz": tz_name,
+            "used": {rule.id: count for rule, count, _cost in usage},
+            "spent": {rule.id: cost for rule, _count, cost in usage},
+            "conversion": {
+                channel_id: (converted + CONVERSION_PRIOR[0]) / (sent + CONVERSION_PRIOR[1])
+                for channel_id, (sent, converted) in rates.items()
+            },
+            "cap_contacts": company.crm_cap_contacts,
+            "cap_period": timedelta(days=max(company.crm_cap_period_days, 1)),
+            "require_opt_in": company.crm_require_opt_in,
+        }
+
+    # ---- Batch-level data (one query each) ----
+
+    def _load_cap_data(self, partner_ids, start, end):
+        """{partner_id: [(scheduled_date, channel_id), ...]} of contacts around the window."""
+        Delivery = self.env["crm.campaign.delivery"]
+        Delivery.flush_model(["partner_id", "scheduled_date", "channel_id", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, scheduled_date, channel_id FROM crm_campaign_delivery "
+                "WHERE partner_id IN %s AND state IN %s "
+                "AND scheduled_date >= %s AND scheduled_date < %s",
+                tuple(partner_ids),
+                tuple(Delivery._get_cap_states()),
+                start,
+                end,
+            )
+        )
+        contacts = {}
+        for partner_id, scheduled, channel_id in rows:
+            contacts.setdefault(partner_id, []).append((scheduled, channel_id))
+        return contacts
+
+    def _get_best_slots(self, partners):
+        """Best contact slots from the customer profile, when crm_unified provides them."""
+        if hasattr(partners, "_crm_best_contact_slots"):
+            return partners._crm_best_contact_slots()
+        return {}
+
+    def _plan_batch(self, campaign, rules, audiences, batch_ids, state):
+        partners = self.env["res.partner"].browse(batch_ids)
+        partners.fetch(
+            [
+                "tz",
+                "email",
+                "phone",
+                "mobile",
+                "user_ids",
+                "preferred_channel_id",
+                "quiet_hour_start",
+                "quiet_hour_end",
+            ]
+        )
+        codes = list(set(rules.channel_line_ids.mapped("channel_id.code")))
+        consents = partners._crm_get_consent(codes)
+        slots = self._get_best_slots(partners)
+        window_start, window_end = self._get_window_utc(campaign, state["default_tz"])
+        window_start = max(window_start, state["now"])
+        cap = self._load_cap_data(
+            batch_ids,
+            (window_start - state["cap_period"]).replace(tzinfo=None),
+            (window_end + state["cap_period"]).replace(tzinfo=None),
+        )
+        values = []
+        for partner in partners:
+            candidates = [rule for rule in rules if partner.id in audiences[rule.id]]
+            rule, line, reason = self._choose_rule(
+                candidates, partner, consents.get(partner.id, {}), state
+            )
+            vals = {
+                "campaign_id": campaign.id,
+                "rule_id": rule.id,
+                "partner_id": partner.id,
+                "segment_id": audiences[rule.id][partner.id],
+                "company_id": campaign.company_id.id,
+                "channel_id": line.channel_id.id if line else False,
+                "variant_id": rule._pick_variant(partner.id).id,
+            }
+            if not reason:
+                reason = self._check_limits(rule, line, state)
+            if not reason:
+                scheduled, reason = self._choose_send_time(
+                    campaign, rule, line, partner, slots.get(partner.id) or [], cap, state
+                )
+            if reason:
+                vals.update(
+                    state="skipped", skip_reason=reason, failure_reason=self._explain(reason)
+                )
+            else:
+                vals.update(state="planned", scheduled_date=scheduled, cost=line.cost)
+                state["used"][rule.id] = state["used"].get(rule.id, 0) + 1
+                state["spent"][rule.id] = state["spent"].get(rule.id, 0.0) + line.cost
+                cap.setdefault(partner.id, []).append((scheduled, line.channel_id.id))
+            values.append(vals)
+        return values
+
+    # ---- Decisions for one customer (no queries) ----
+
+    def _choose_rule(self, rules, partner, consent, state):
+        """Highest priority (lowest sequence) wins; ties go to the best expected value.
+
+        Expected value = offer value x conversion rate of the channel the customer
+        would be contacted on (historical rate of the company, smoothed by
+        CONVERSION_PRIOR). Remaining ties: the oldest rule.
+        Returns (rule, channel line or None, skip reason or None).
+        """
+        top = rules[0].sequence
+        options = []
+        for rule in rules:
+            if rule.sequence != top:
+                break
+            line, reason = self._choose_channel(rule, partner, consent, state)
+            rate = state["conversion"].get(
+                line.channel_id.id if line else 0, CONVERSION_PRIOR[0] / CONVERSION_PRIOR[1]
+            )
+            expected = rule.offer_value * rate if line else -1.0
+            options.append((-expected, rule.id, rule, line, reason))
+        options.sort(key=lambda option: option[:2])
+        _neg, _id, rule, line, reason = options[0]
+        return rule, line, reason
+
+    def _is_channel_usable(self, code, partner, consent, state):
+        status = consent.get(code, "unknown")
+        if status == "opt_out" or (state["require_opt_in"] and status != "opt_in"):
+            return False, "no_consent"
+        has_address = {
+            "email": bool(partner.email),
+            "sms": bool(partner.mobile or partner.phone),
+            "phone": bool(partner.phone or partner.mobile),
+            "portal": bool(partner.user_ids),
+        }.get(code, False)
+        return has_address, None if has_address else "no_channel"
+
+    def _choose_channel(self, rule, partner, consent, state):
+        """Preferred channel if the rule allows it and it is usable, else the rule's order."""
+        lines = rule.channel_line_ids
+        preferred = lines.filtered(lambda line: line.channel_id == partner.preferred_channel_id)
+        reasons = set()
+        for line in preferred[:1] + (lines - preferred):
+            usable, reason = self._is_channel_usable(line.channel_code, partner, consent, state)
+            if usable:
+                return line, None
+            reasons.add(reason)
+        # Every allowed channel refused by the customer: a consent problem.
+        return None, "no_consent" if reasons == {"no_consent"} else "no_channel"
+
+    def _check_limits(self, rule, line, state):
+        if rule.max_recipients and state["used"].get(rule.id, 0) >= rule.max_recipients:
+            return "max_recipients"
+        if rule.budget and state["spent"].get(rule.id, 0.0) + line.cost > rule.budget:
+            return "budget"
+        return None
+
+    def _get_window_utc(self, campaign, tz_name):
+        tz = self._get_tz(tz_name)
+        start = tz.localize(datetime.combine(campaign.date_start, time.min))
+        end = tz.localize(datetime.combine(campaign.date_end + timedelta(days=1), time.min))
+        return start.astimezone(pytz.utc), end.astimezone(pytz.utc)
+
+    @staticmethod
+    def _get_tz(tz_name):
+        try:
+            return pytz.timezone(tz_name or "UTC")
+        except pytz.UnknownTimeZoneError:
+            return pytz.utc
+
+    @staticmethod
+    def _is_quiet(partner, hour):
+        start, end = partner.quiet_hour_start, partner.quiet_hour_end
+        if start == end:
+            return False
+        if start < end:
+            return start <= hour < end
+        return hour >= start or hour < end
+
+    def _iter_send_times(self, campaign, rule, partner, best_slots, state):
+        """Candidate send times (aware, customer's tz), in order of preference."""
+        tz = self._get_tz(partner.tz or state["default_tz"])
+        start, end = self._get_window_utc(campaign, partner.tz or state["default_tz"])
+        start = max(start, state["now"]).astimezone(tz)
+        end = end.astimezone(tz)
+        days = rule._get_allowed_weekdays()
+
+        def allowed(hour):
+            return rule.hour_from <= hour < rule.hour_to and not self._is_quiet(partner, hour)
+
+        first_day = start.date()
+        day_count = (end.date() - first_day).days + 1
+        slots = [(wd, hour) for wd, hour in best_slots if wd in days and allowed(hour)]
+        if slots:
+            for week in range(day_count // 7 + 2):
+                for weekday, hour in slots:
+                    offset = (weekday - first_day.weekday()) % 7 + 7 * week
+                    moment = tz.localize(
+                        datetime.combine(first_day + timedelta(days=offset), time(int(hour)))
+                    )
+                    if start <= moment < end:
+                        yield moment
+            return
+        # No history: the rule's default slot, else the first allowed hour of the day.
+        hours = [rule.default_hour] if allowed(rule.default_hour) else []
+        hours += [h for h in range(math.ceil(rule.hour_from), 24) if allowed(h)][:1]
+        if not hours:
+            return
+        hour = hours[0]
+        for offset in range(day_count):
+            day = first_day + timedelta(days=offset)
+            if day.weekday() not in days:
+                continue
+            moment = tz.localize(
+                datetime.combine(day, time(int(hour), round((hour % 1) * 60) % 60))
+            )
+            if start <= moment < end:
+                yield moment
+
+    def _choose_send_time(self, campaign, rule, line, partner, best_slots, cap, state):
+        """First candidate time that respects the frequency cap -> (naive UTC, reason)."""
+        contacts = cap.get(partner.id, [])
+        period = state["cap_period"]
+        limit = state["cap_contacts"]
+        channel_limit = line.channel_id.cap_contacts
+        found_any = False
+        for moment in self._iter_send_times(campaign, rule, partner, best_slots, state):
+            found_any = True
+            scheduled = moment.astimezone(pytz.utc).replace(tzinfo=None)
+            near = [channel for when, channel in contacts if abs(when - scheduled) < period]
+            if limit and len(near) >= limit:
+                continue
+            if channel_limit and near.count(line.channel_id.id) >= channel_limit:
+                continue
+            return scheduled, None
+        return False, "capped" if found_any else "no_slot"
+
+    def _explain(self, reason):
+        return {
+            "no_channel": self.env._(
+                "None of the rule's channels can reach this customer (missing address or "
+                "portal access)."
+            ),
+            "no_consent": self.env._(
+                "The customer has not consented to any of the rule's channels."
+            ),
+            "capped": self.env._(
+                "Every allowed send time in the campaign window would exceed the contact cap."
+            ),
+            "no_slot": self.env._(
+                "No send time fits the campaign window, the rule's days and hours and the "
+                "customer's quiet hours."
+            ),
+            "max_recipients": self.env._("The rule already reached its maximum of recipients."),
+            "budget": self.env._("The rule's budget is spent."),
+        }[reason]

@@ -1,0 +1,52 @@
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import CampaignCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(CampaignCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners[0].user_id = cls.user_salesman
+        cls.campaign.action_activate()
+        cls.deliveries = cls.env["crm.campaign.planner"]._plan_campaigns(cls.campaign)
+
+    def test_salesperson_reads_only_their_customers_deliveries(self):
+        visible = self.env["crm.campaign.delivery"].with_user(self.user_salesman).search([])
+        self.assertEqual(visible.partner_id, self.partners[0])
+        other = self.deliveries.filtered(lambda d: d.partner_id != self.partners[0])[:1]
+        with self.assertRaises(AccessError):
+            other.with_user(self.user_salesman).read(["state"])
+        with self.assertRaises(AccessError):
+            visible.with_user(self.user_salesman).write({"state": "cancelled"})
+        with self.assertRaises(AccessError):
+            self.campaign.with_user(self.user_salesman).write({"name": "Hijack"})
+
+    def test_marketing_user_manages_campaigns_but_cannot_delete(self):
+        campaign = (
+            self.env["crm.campaign"]
+            .with_user(self.user_marketing)
+            .create({"name": "Mine", "date_end": "2030-01-01"})
+        )
+        self.assertTrue(campaign.utm_campaign_id)
+        self.assertEqual(
+            len(self.env["crm.campaign.delivery"].with_user(self.user_marketing).search([])), 4
+        )
+        with self.assertRaises(AccessError):
+            campaign.unlink()
+
+    def test_plain_employee_has_no_access(self):
+        employee = new_test_user(self.env, login="mkt_employee", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["crm.campaign"].with_user(employee).search([])
+
+    def test_other_company_campaigns_are_hidden(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        hidden = self.env["crm.campaign"].create(
+            {"name": "Elsewhere", "date_end": "2030-01-01", "company_id": other_company.id}
+        )
+        found = self.env["crm.campaign"].with_user(self.user_marketing).search([])
+        self.assertNotIn(hidden, found)
+        self.assertIn(self.campaign, found)

@@ -1,0 +1,2 @@
+from . import crm_campaign_rule_dry_run
+from . import crm_campaign_rule_dry_run_line
