@@ -42,9 +42,7 @@ class CrmUnifiedPortal(CustomerPortal):
         values.update(extra)
         return values
 
-    @http.route(
-        "/my/preferences", type="http", auth="user", website=True, methods=["GET", "POST"]
-    )
+    @http.route("/my/preferences", type="http", auth="user", website=True, methods=["GET", "POST"])
     def crm_preferences(self, **post):
         partner = request.env.user.partner_id
         if request.httprequest.method != "POST":

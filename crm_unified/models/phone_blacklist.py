@@ -10,9 +10,7 @@ class PhoneBlacklist(models.Model):
     def create(self, vals_list):
         records = super().create(vals_list)
         for active in (True, False):
-            numbers = records.filtered(lambda r, active=active: r.active == active).mapped(
-                "number"
-            )
+            numbers = records.filtered(lambda r, active=active: r.active == active).mapped("number")
             self.env["crm.contact.consent"]._mirror_from_blacklist("sms", numbers, active)
         return records
 

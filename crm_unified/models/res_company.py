@@ -17,6 +17,14 @@ class ResCompany(models.Model):
     )
 
     _sql_constraints = [
-        ("crm_rfm_months_positive", "CHECK(crm_rfm_months > 0)", "The RFM period must be positive."),
-        ("crm_churn_days_positive", "CHECK(crm_churn_days > 0)", "The churn delay must be positive."),
+        (
+            "crm_rfm_months_positive",
+            "CHECK(crm_rfm_months > 0)",
+            "The RFM period must be positive.",
+        ),
+        (
+            "crm_churn_days_positive",
+            "CHECK(crm_churn_days > 0)",
+            "The churn delay must be positive.",
+        ),
     ]

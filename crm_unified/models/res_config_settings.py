@@ -21,8 +21,8 @@ class ResConfigSettings(models.TransientModel):
             .search_count([("crm_profile_dirty", "=", True)])
         )
         # sudo: technical bookkeeping parameter, read only
-        last_full = self.env["ir.config_parameter"].sudo().get_param(
-            "crm_unified.profile_full_date", ""
+        last_full = (
+            self.env["ir.config_parameter"].sudo().get_param("crm_unified.profile_full_date", "")
         )
         for settings in self:
             settings.crm_profile_pending_count = pending

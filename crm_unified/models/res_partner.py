@@ -1,18 +1,14 @@
-import json
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import format_date
 
 from .crm_interaction import WEEKDAYS
 
-# Preferred channel: half-life (days) of an inbound interaction's weight, and the
-# weight of a touch point attached to a sale order (a purchase counts double).
-PREFERRED_CHANNEL_HALF_LIFE = 90.0
-PREFERRED_CHANNEL_PURCHASE_WEIGHT = 2.0
 # Engagement: weights of the built-in signals; signals added by other addons
 # without a declared weight get DEFAULT_SIGNAL_WEIGHT.
 ENGAGEMENT_WEIGHTS = {"recency": 40.0, "inbound_activity": 30.0, "purchase_activity": 30.0}
@@ -20,24 +16,6 @@ DEFAULT_SIGNAL_WEIGHT = 10.0
 # Below this engagement score, a buyer silent for longer than the churn delay is at risk.
 CHURN_ENGAGEMENT_THRESHOLD = 40.0
 
-# Profile columns written in one UPDATE per batch, with their SQL type.
-PROFILE_COLUMNS = {
-    "last_interaction_date": "timestamp",
-    "last_interaction_channel_id": "int",
-    "interaction_count_12m": "int",
-    "inbound_count_12m": "int",
-    "interaction_channel_counts": "jsonb",
-    "contact_time_histogram": "jsonb",
-    "preferred_channel_computed_id": "int",
-    "crm_order_count": "int",
-    "crm_order_count_12m": "int",
-    "sale_revenue_total": "numeric",
-    "sale_revenue_12m": "numeric",
-    "average_order_value": "numeric",
-    "open_quotation_count": "int",
-    "overdue_invoice_amount": "numeric",
-    "last_order_date": "timestamp",
-}
 SCORE_COLUMNS = {"engagement_score": "float8", "churn_risk": "bool"}
 
 
@@ -139,9 +117,7 @@ class ResPartner(models.Model):
     sale_revenue_12m = fields.Monetary(
         string="Revenue (12 Months)", currency_field="currency_id", readonly=True, copy=False
     )
-    average_order_value = fields.Monetary(
-        currency_field="currency_id", readonly=True, copy=False
-    )
+    average_order_value = fields.Monetary(currency_field="currency_id", readonly=True, copy=False)
     open_quotation_count = fields.Integer(string="Open Quotations", readonly=True, copy=False)
     overdue_invoice_amount = fields.Monetary(
         string="Overdue Invoices", currency_field="currency_id", readonly=True, copy=False
@@ -179,6 +155,12 @@ class ResPartner(models.Model):
     best_contact_time_display = fields.Char(
         string="Best Contact Times", compute="_compute_best_contact_time_display"
     )
+    contact_heatmap_html = fields.Html(
+        string="Contact Times Heatmap", compute="_compute_contact_heatmap_html", sanitize=False
+    )
+    channel_trend_html = fields.Html(
+        string="Monthly Trend per Channel", compute="_compute_channel_trend_html", sanitize=False
+    )
     churn_risk = fields.Boolean(
         readonly=True,
         copy=False,
@@ -210,7 +192,9 @@ class ResPartner(models.Model):
             partner.interaction_count = counts.get(partner.commercial_partner_id, 0)
 
     @api.depends(
-        "preferred_channel_stated_id", "preferred_channel_manual_id", "preferred_channel_computed_id"
+        "preferred_channel_stated_id",
+        "preferred_channel_manual_id",
+        "preferred_channel_computed_id",
     )
     def _compute_preferred_channel_id(self):
         for partner in self:
@@ -229,8 +213,10 @@ class ResPartner(models.Model):
     def _compute_crm_phone_sanitized(self):
         for partner in self:
             partner.crm_phone_sanitized = (
-                partner.mobile and partner._phone_format(fname="mobile")
-            ) or (partner.phone and partner._phone_format(fname="phone")) or False
+                (partner.mobile and partner._phone_format(fname="mobile"))
+                or (partner.phone and partner._phone_format(fname="phone"))
+                or False
+            )
 
     @api.depends("last_interaction_date")
     def _compute_days_since_last_contact(self):
@@ -298,9 +284,100 @@ class ResPartner(models.Model):
         for partner in self:
             best = slots.get(partner.id, [])[:3]
             partner.best_contact_time_display = (
-                ", ".join(f"{labels.get(str(day), WEEKDAYS[day][1])} {hour:02d}:00" for day, hour in best)
+                ", ".join(
+                    f"{labels.get(str(day), WEEKDAYS[day][1])} {hour:02d}:00" for day, hour in best
+                )
                 or False
             )
+
+    @api.depends("contact_time_histogram")
+    def _compute_contact_heatmap_html(self):
+        """Weekday x hour table of inbound contacts, darker = more (customer's tz)."""
+        labels = dict(
+            self.env["crm.interaction"]._fields["weekday"]._description_selection(self.env)
+        )
+        for partner in self:
+            histogram = partner.contact_time_histogram or {}
+            if not histogram:
+                partner.contact_heatmap_html = False
+                continue
+            peak = max(histogram.values())
+            head = Markup("").join(
+                Markup('<th class="text-center fw-normal">%s</th>')
+                % (f"{h:02d}" if h % 3 == 0 else "")
+                for h in range(24)
+            )
+            rows = Markup("")
+            for day in range(7):
+                cells = Markup("")
+                for hour in range(24):
+                    count = histogram.get(f"{day}-{hour}", 0)
+                    alpha = round(0.1 + 0.9 * count / peak, 2) if count else 0
+                    cells += Markup(
+                        '<td title="%s" style="background-color: rgba(113, 75, 103, %s); '
+                        'min-width: 1em; height: 1.2em;"></td>'
+                    ) % (count, alpha)
+                rows += Markup('<tr><th class="fw-normal pe-2">%s</th>%s</tr>') % (
+                    labels.get(str(day), ""),
+                    cells,
+                )
+            partner.contact_heatmap_html = Markup(
+                '<table class="o_crm_unified_heatmap small" style="border-spacing: 2px; '
+                'border-collapse: separate;"><thead><tr><th></th>%s</tr></thead>'
+                "<tbody>%s</tbody></table>"
+            ) % (head, rows)
+
+    def _compute_channel_trend_html(self):
+        """Interactions per channel and month over the last 12 months (one query)."""
+        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
+        months = [since + relativedelta(months=i) for i in range(12)]
+        # sudo: only counts per channel and month are shown, no interaction content.
+        groups = (
+            self.env["crm.interaction"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("date", ">=", fields.Datetime.to_datetime(since)),
+                ],
+                ["commercial_partner_id", "channel_id", "date:month"],
+                ["__count"],
+            )
+        )
+        data = {}
+        for partner, channel, month, count in groups:
+            data.setdefault(partner, {}).setdefault(channel, {})[month] = count
+        for partner in self:
+            by_channel = data.get(partner.commercial_partner_id)
+            if not by_channel:
+                partner.channel_trend_html = False
+                continue
+            peak = max(max(counts.values()) for counts in by_channel.values())
+            head = Markup("").join(
+                Markup('<th class="text-center fw-normal px-1">%s</th>')
+                % format_date(self.env, month, date_format="MMM")
+                for month in months
+            )
+            rows = Markup("")
+            for channel in sorted(by_channel, key=lambda c: (c.sequence, c.id)):
+                counts = by_channel[channel]
+                cells = Markup("")
+                for month in months:
+                    count = counts.get(month, 0)
+                    alpha = round(0.1 + 0.9 * count / peak, 2) if count else 0
+                    cells += Markup(
+                        '<td class="text-center" style="background-color: rgba(1, 126, 132, %s);">'
+                        "%s</td>"
+                    ) % (alpha, count or "")
+                rows += Markup('<tr><th class="fw-normal pe-2">%s</th>%s</tr>') % (
+                    channel.name,
+                    cells,
+                )
+            partner.channel_trend_html = Markup(
+                '<table class="o_crm_unified_trend small" style="border-spacing: 2px; '
+                'border-collapse: separate;"><thead><tr><th></th>%s</tr></thead>'
+                "<tbody>%s</tbody></table>"
+            ) % (head, rows)
 
     @api.constrains("quiet_hour_start", "quiet_hour_end")
     def _check_quiet_hours(self):
@@ -475,369 +552,10 @@ class ResPartner(models.Model):
                 and (now - last_order).days > churn_days
                 and score < CHURN_ENGAGEMENT_THRESHOLD
             )
-            rows.append({"id": partner.id, "engagement_score": round(score, 2), "churn_risk": churn})
+            rows.append(
+                {"id": partner.id, "engagement_score": round(score, 2), "churn_risk": churn}
+            )
         self._crm_write_rows(rows, SCORE_COLUMNS, key="id")
-
-    # ---- Profile recompute ----
-
-    def _crm_mark_profile_dirty(self):
-        """Queue the commercial entities of these partners for a background recompute."""
-        partner_ids = self.commercial_partner_id.ids
-        if not partner_ids:
-            return
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET crm_profile_dirty = TRUE "
-                "WHERE id = ANY(%s) AND crm_profile_dirty IS NOT TRUE",
-                partner_ids,
-            )
-        )
-        self.invalidate_model(["crm_profile_dirty"])
-        cron = self.env.ref("crm_unified.ir_cron_recompute_profile", raise_if_not_found=False)
-        if cron:
-            cron._trigger()
-
-    def _crm_write_rows(self, rows, columns, key):
-        """Write per-partner values in ONE UPDATE.
-
-        key "commercial_partner_id" spreads a commercial entity's values to its
-        contacts, key "id" writes each partner only.
-        """
-        if not rows:
-            return
-        column_defs = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(sql_type))
-            for name, sql_type in [("id", "int"), *columns.items()]
-        )
-        assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner p SET %s FROM jsonb_to_recordset(%s::jsonb) AS v(%s) "
-                "WHERE p.%s = v.id",
-                assignments,
-                json.dumps(rows, default=str),
-                column_defs,
-                SQL.identifier(key),
-            )
-        )
-        self.invalidate_model(list(columns))
-
-    def _crm_recompute_profile(self, rfm=True):
-        """Recompute the 360 profile of the commercial entities of these partners.
-
-        A fixed number of queries whatever the batch size: one query per measure
-        for the whole batch, one UPDATE for all measures, one for the scores, and
-        one set-based RFM statement for all customers (RFM ranks are relative).
-        """
-        commercial = self.commercial_partner_id
-        if not commercial:
-            return
-        self.env["crm.interaction"].flush_model()
-        self.env["sale.order"].flush_model()
-        self.flush_model()
-        ids = commercial.ids
-        values = {pid: self._crm_empty_profile_values(pid) for pid in ids}
-        self._crm_profile_interaction_measures(ids, values)
-        self._crm_profile_sale_measures(ids, values)
-        self._crm_profile_invoice_measures(ids, values)
-        for row in values.values():
-            orders = row["crm_order_count"]
-            row["average_order_value"] = row["sale_revenue_total"] / orders if orders else 0.0
-        self._crm_write_rows(list(values.values()), PROFILE_COLUMNS, key="commercial_partner_id")
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET crm_profile_dirty = FALSE, crm_profile_date = %s, "
-                "preferred_channel_id = COALESCE(preferred_channel_stated_id, "
-                "preferred_channel_manual_id, preferred_channel_computed_id) "
-                "WHERE commercial_partner_id = ANY(%s)",
-                fields.Datetime.now(),
-                ids,
-            )
-        )
-        self.invalidate_model(["crm_profile_dirty", "crm_profile_date", "preferred_channel_id"])
-        partners = self.with_context(active_test=False).search(
-            [("commercial_partner_id", "in", ids)]
-        )
-        partners._crm_compute_scores()
-        if rfm:
-            self._crm_compute_rfm()
-
-    @api.model
-    def _crm_empty_profile_values(self, partner_id):
-        return {
-            "id": partner_id,
-            "last_interaction_date": None,
-            "last_interaction_channel_id": None,
-            "interaction_count_12m": 0,
-            "inbound_count_12m": 0,
-            "interaction_channel_counts": {},
-            "contact_time_histogram": {},
-            "preferred_channel_computed_id": None,
-            "crm_order_count": 0,
-            "crm_order_count_12m": 0,
-            "sale_revenue_total": 0.0,
-            "sale_revenue_12m": 0.0,
-            "average_order_value": 0.0,
-            "open_quotation_count": 0,
-            "overdue_invoice_amount": 0.0,
-            "last_order_date": None,
-        }
-
-    @api.model
-    def _crm_profile_interaction_measures(self, ids, values):
-        # sudo: profile figures are aggregates over the whole history, whoever
-        # triggers the recompute; no interaction content is exposed.
-        Interaction = self.env["crm.interaction"].sudo()
-        now = fields.Datetime.now()
-        since = now - relativedelta(months=12)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT DISTINCT ON (commercial_partner_id) commercial_partner_id, date, channel_id"
-                " FROM crm_interaction WHERE commercial_partner_id = ANY(%s)"
-                " ORDER BY commercial_partner_id, date DESC, id DESC",
-                ids,
-            )
-        )
-        for partner_id, date, channel_id in rows:
-            values[partner_id]["last_interaction_date"] = date
-            values[partner_id]["last_interaction_channel_id"] = channel_id
-        domain = [("commercial_partner_id", "in", ids), ("date", ">=", since)]
-        groups = Interaction._read_group(
-            domain, ["commercial_partner_id", "channel_id", "direction"], ["__count"]
-        )
-        for partner, channel, direction, count in groups:
-            row = values[partner.id]
-            row["interaction_count_12m"] += count
-            if direction == "inbound":
-                row["inbound_count_12m"] += count
-            counts = row["interaction_channel_counts"]
-            counts[channel.code] = counts.get(channel.code, 0) + count
-        groups = Interaction._read_group(
-            [*domain, ("direction", "=", "inbound")],
-            ["commercial_partner_id", "weekday", "hour"],
-            ["__count"],
-        )
-        for partner, weekday, hour, count in groups:
-            if weekday and hour:
-                key = f"{int(weekday)}-{int(hour)}"
-                values[partner.id]["contact_time_histogram"][key] = count
-        # Preferred channel: sum over inbound interactions of the last 12 months of
-        # 0.5 ^ (age in days / half-life), doubled for touch points of a sale order;
-        # the highest sum wins, ties go to the channel listed first. The "other"
-        # channel (e.g. an order confirmed with no known channel) says nothing.
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT DISTINCT ON (i.commercial_partner_id) i.commercial_partner_id, i.channel_id
-                  FROM crm_interaction i
-                  JOIN crm_interaction_channel c ON c.id = i.channel_id
-                 WHERE i.commercial_partner_id = ANY(%(ids)s)
-                   AND i.direction = 'inbound' AND i.date >= %(since)s
-                   AND c.code != 'other'
-              GROUP BY i.commercial_partner_id, i.channel_id, c.sequence
-              ORDER BY i.commercial_partner_id,
-                       SUM(POWER(0.5, EXTRACT(EPOCH FROM (%(now)s - i.date)) / 86400.0
-                                      / %(half_life)s)
-                           * CASE WHEN i.res_model = 'sale.order' THEN %(purchase)s ELSE 1 END
-                       ) DESC,
-                       c.sequence, i.channel_id
-                """,
-                ids=ids,
-                since=since,
-                now=now,
-                half_life=PREFERRED_CHANNEL_HALF_LIFE,
-                purchase=PREFERRED_CHANNEL_PURCHASE_WEIGHT,
-            )
-        )
-        for partner_id, channel_id in rows:
-            values[partner_id]["preferred_channel_computed_id"] = channel_id
-
-    @api.model
-    def _crm_profile_sale_measures(self, ids, values):
-        """Confirmed sales in company currency (untaxed amount / order currency rate)."""
-        since = fields.Datetime.now() - relativedelta(months=12)
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT p.commercial_partner_id,
-                       COUNT(*) FILTER (WHERE so.state = 'sale'),
-                       COUNT(*) FILTER (WHERE so.state = 'sale' AND so.date_order >= %(since)s),
-                       COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                                FILTER (WHERE so.state = 'sale'), 0),
-                       COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                                FILTER (WHERE so.state = 'sale' AND so.date_order >= %(since)s), 0),
-                       MAX(so.date_order) FILTER (WHERE so.state = 'sale'),
-                       COUNT(*) FILTER (WHERE so.state IN ('draft', 'sent'))
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE p.commercial_partner_id = ANY(%(ids)s)
-              GROUP BY p.commercial_partner_id
-                """,
-                ids=ids,
-                since=since,
-            )
-        )
-        for partner_id, count, count_12m, revenue, revenue_12m, last_date, quotations in rows:
-            values[partner_id].update(
-                crm_order_count=count,
-                crm_order_count_12m=count_12m,
-                sale_revenue_total=float(revenue),
-                sale_revenue_12m=float(revenue_12m),
-                last_order_date=last_date,
-                open_quotation_count=quotations,
-            )
-
-    @api.model
-    def _crm_profile_invoice_measures(self, ids, values):
-        # sudo: only the overdue total per customer is read, not the invoices.
-        groups = (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [
-                    ("commercial_partner_id", "in", ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("invoice_date_due", "<", fields.Date.context_today(self)),
-                ],
-                ["commercial_partner_id"],
-                ["amount_residual_signed:sum"],
-            )
-        )
-        for partner, amount in groups:
-            if partner.id in values:
-                values[partner.id]["overdue_invoice_amount"] = amount or 0.0
-
-    @api.model
-    def _crm_compute_rfm(self):
-        """RFM scores and label of every customer, in one set-based statement.
-
-        Per company, over the confirmed orders of the company's RFM period:
-        recency = last order date, frequency = number of orders, monetary =
-        untaxed revenue in company currency. Each is split into quintiles with
-        NTILE(5) (5 = best). Ties share one score: customers whose last order
-        is on the same day get the best recency quintile of their group (they
-        are equally recent), equal frequencies/amounts get the lowest one (so
-        that the mass of one-order customers is not ranked "frequent"). A customer buying from several companies is
-        ranked in the company where they spent most. The label is the first
-        active crm.rfm.label (by sequence) whose ranges contain the three scores.
-        Contacts carry the scores of their commercial entity; non-buyers get 0.
-        """
-        self.env["sale.order"].flush_model()
-        self.env["crm.rfm.label"].flush_model()
-        self.flush_model(["commercial_partner_id"])
-        self.env.execute_query(
-            SQL(
-                """
-                WITH orders AS (
-                    SELECT p.commercial_partner_id AS partner_id, so.company_id,
-                           MAX(so.date_order) AS last_date, COUNT(*) AS frequency,
-                           SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                               AS monetary
-                      FROM sale_order so
-                      JOIN res_partner p ON p.id = so.partner_id
-                      JOIN res_company c ON c.id = so.company_id
-                     WHERE so.state = 'sale'
-                       AND so.date_order >= %(now)s
-                           - make_interval(months => COALESCE(c.crm_rfm_months, 24))
-                  GROUP BY p.commercial_partner_id, so.company_id
-                ), main AS (
-                    SELECT DISTINCT ON (partner_id) *
-                      FROM orders ORDER BY partner_id, monetary DESC, company_id
-                ), ranked AS (
-                    SELECT partner_id, company_id, last_date, frequency, monetary,
-                           NTILE(5) OVER (PARTITION BY company_id ORDER BY last_date, partner_id)
-                               AS r,
-                           NTILE(5) OVER (PARTITION BY company_id ORDER BY frequency, partner_id)
-                               AS f,
-                           NTILE(5) OVER (PARTITION BY company_id ORDER BY monetary, partner_id)
-                               AS m
-                      FROM main
-                ), scored AS (
-                    SELECT partner_id,
-                           MAX(r) OVER (PARTITION BY company_id, last_date::date) AS r,
-                           MIN(f) OVER (PARTITION BY company_id, frequency) AS f,
-                           MIN(m) OVER (PARTITION BY company_id, monetary) AS m
-                      FROM ranked
-                ), labelled AS (
-                    SELECT s.partner_id, s.r, s.f, s.m, l.id AS label_id,
-                           l.name->>'en_US' AS label_name
-                      FROM scored s
-                 LEFT JOIN LATERAL (
-                        SELECT id, name FROM crm_rfm_label
-                         WHERE active
-                           AND s.r BETWEEN recency_min AND recency_max
-                           AND s.f BETWEEN frequency_min AND frequency_max
-                           AND s.m BETWEEN monetary_min AND monetary_max
-                      ORDER BY sequence, id LIMIT 1
-                    ) l ON TRUE
-                )
-                UPDATE res_partner p
-                   SET rfm_recency = COALESCE(x.r, 0), rfm_frequency = COALESCE(x.f, 0),
-                       rfm_monetary = COALESCE(x.m, 0), rfm_label_id = x.label_id,
-                       rfm_segment = x.label_name
-                  FROM res_partner cp
-             LEFT JOIN labelled x ON x.partner_id = cp.id
-                 WHERE p.commercial_partner_id = cp.id
-                   AND (p.rfm_recency, p.rfm_frequency, p.rfm_monetary, p.rfm_label_id,
-                        p.rfm_segment)
-                       IS DISTINCT FROM
-                       (COALESCE(x.r, 0), COALESCE(x.f, 0), COALESCE(x.m, 0), x.label_id,
-                        x.label_name)
-                """,
-                now=fields.Datetime.now(),
-            )
-        )
-        self.invalidate_model(
-            ["rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_label_id", "rfm_segment"]
-        )
-
-    @api.model
-    def _crm_profile_batch_size(self):
-        return int(
-            self.env["ir.config_parameter"]
-            .sudo()  # sudo: technical tuning parameter, read only
-            .get_param("crm_unified.profile_batch_size", 500)
-        )
-
-    @api.model
-    def _crm_mark_all_profiles_dirty(self):
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET crm_profile_dirty = TRUE "
-                "WHERE id = commercial_partner_id AND active AND crm_profile_dirty IS NOT TRUE"
-            )
-        )
-        self.invalidate_model(["crm_profile_dirty"])
-
-    @api.model
-    def _cron_recompute_profile(self):
-        """Recompute queued profiles by batches, reporting progress to ir.cron.
-
-        Once a day every customer is queued (daily figures such as "last 12
-        months" move with time). Each call handles one batch and tells the
-        scheduler how many remain, so that it calls again; RFM is recomputed
-        once the queue is empty. Safe to run twice: a batch only clears the
-        flags it recomputed.
-        """
-        ICP = self.env["ir.config_parameter"].sudo()  # sudo: cron bookkeeping parameter
-        today = fields.Date.to_string(fields.Date.context_today(self))
-        if ICP.get_param("crm_unified.profile_full_date") != today:
-            self._crm_mark_all_profiles_dirty()
-            ICP.set_param("crm_unified.profile_full_date", today)
-        Partner = self.with_context(active_test=False)
-        batch = Partner.search(
-            [("crm_profile_dirty", "=", True)], limit=self._crm_profile_batch_size(), order="id"
-        )
-        batch._crm_recompute_profile(rfm=False)
-        remaining = Partner.search_count([("crm_profile_dirty", "=", True)])
-        if not remaining:
-            self._crm_compute_rfm()
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
-        return True
 
     # ---- Actions ----
 
@@ -885,7 +603,9 @@ class ResPartner(models.Model):
             "crm_unified.crm_interaction_action_channel_trend"
         )
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
-        action["display_name"] = self.env._("Interactions per month: %(name)s", name=self.display_name)
+        action["display_name"] = self.env._(
+            "Interactions per month: %(name)s", name=self.display_name
+        )
         return action
 
     @api.model

@@ -19,9 +19,7 @@ class TestConsent(MailCommon):
         )
         cls.email = cls.env.ref("crm_unified.interaction_channel_email")
         cls.sms = cls.env.ref("crm_unified.interaction_channel_sms")
-        cls.crm_user = new_test_user(
-            cls.env, login="consent_user", groups="crm_unified.group_user"
-        )
+        cls.crm_user = new_test_user(cls.env, login="consent_user", groups="crm_unified.group_user")
         cls.Blacklist = cls.env["mail.blacklist"].with_context(active_test=False)
         cls.PhoneBlacklist = cls.env["phone.blacklist"].with_context(active_test=False)
 
@@ -68,9 +66,7 @@ class TestConsent(MailCommon):
         self.assertFalse(entry.active)
         self.env["phone.blacklist"]._add(["+380501234567"])
         self.assertEqual(consent.state, "opt_out")
-        self.assertEqual(
-            self.partner._crm_get_consent(["sms"])[self.partner.id]["sms"], "opt_out"
-        )
+        self.assertEqual(self.partner._crm_get_consent(["sms"])[self.partner.id]["sms"], "opt_out")
         self.env["phone.blacklist"]._remove(["+380501234567"])
         self.assertEqual(consent.state, "opt_in")
 

@@ -69,9 +69,7 @@ class TestPartnerProfile(ProfileCommon):
         cls._log(cls.b, "chat", NOW - timedelta(days=5))
         cls._log(cls.b, "chat", NOW - timedelta(days=5))
         b_order = cls.orders.filtered(lambda o: o.partner_id == cls.b)[:1]
-        cls._log(
-            cls.b, "email", NOW - timedelta(days=2), res_model="sale.order", res_id=b_order.id
-        )
+        cls._log(cls.b, "email", NOW - timedelta(days=2), res_model="sale.order", res_id=b_order.id)
         cls.partners = partners
         partners._crm_recompute_profile()
 
@@ -116,8 +114,10 @@ class TestPartnerProfile(ProfileCommon):
         self.assertEqual(self.a.inbound_count_12m, 9)
         self.assertEqual(self.a.interaction_channel_counts, {"phone": 5, "email": 5})
         self.assertEqual(self.a_contact.interaction_count_12m, 10)
-        self.assertIn(self.a, self.env["res.partner"].search([("days_since_last_contact", "<", 2)]))
-        self.assertIn(self.g, self.env["res.partner"].search([("days_since_last_contact", ">", 30)]))
+        Partner = self.env["res.partner"]
+        self.assertIn(self.a, Partner.search([("days_since_last_contact", "<", 2)]))
+        self.assertNotIn(self.a, Partner.search([("days_since_last_contact", ">", 2)]))
+        self.assertIn(self.g, Partner.search([("days_since_last_contact", ">", 30)]))
 
     def test_preferred_channel_from_history_and_overrides(self):
         self.assertEqual(self.a.preferred_channel_computed_id, self.channel["phone"])

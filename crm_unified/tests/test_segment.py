@@ -25,9 +25,7 @@ class TestSegment(BaseCommon):
                 "domain": "[('lang', '=', 'uk_UA'), ('ref', '=', 'SEGTEST')]",
             }
         )
-        cls.user = new_test_user(
-            cls.env, login="segment_user", groups="crm_unified.group_user"
-        )
+        cls.user = new_test_user(cls.env, login="segment_user", groups="crm_unified.group_user")
         cls.manager = new_test_user(
             cls.env, login="segment_manager", groups="crm_unified.group_manager"
         )
@@ -109,9 +107,7 @@ class TestSegment(BaseCommon):
         self.env["res.partner"].create(
             [{"name": f"Segment Bulk {i}", "ref": "SEGBULK"} for i in range(200)]
         )
-        big = self.env["crm.segment"].create(
-            {"name": "Big", "domain": "[('ref', '=', 'SEGBULK')]"}
-        )
+        big = self.env["crm.segment"].create({"name": "Big", "domain": "[('ref', '=', 'SEGBULK')]"})
         small._refresh_members()  # warm caches
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
