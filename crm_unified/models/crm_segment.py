@@ -51,6 +51,7 @@ class CrmSegment(models.Model):
         "segment_id",
         "partner_id",
         string="Members",
+        check_company=True,
     )
     member_count = fields.Integer(compute="_compute_member_count")
     last_refresh_date = fields.Datetime(readonly=True, copy=False)

@@ -9,12 +9,16 @@ from odoo.tools import format_date
 
 from .crm_interaction import WEEKDAYS
 
+# Customer analytics are internal: portal and non-CRM users do not read them.
+CRM_USER_GROUP = "crm_unified.group_user"
 # Engagement: weights of the built-in signals; signals added by other addons
 # without a declared weight get DEFAULT_SIGNAL_WEIGHT.
 ENGAGEMENT_WEIGHTS = {"recency": 40.0, "inbound_activity": 30.0, "purchase_activity": 30.0}
 DEFAULT_SIGNAL_WEIGHT = 10.0
 # Below this engagement score, a buyer silent for longer than the churn delay is at risk.
 CHURN_ENGAGEMENT_THRESHOLD = 40.0
+# Above this many selected customers, "Recompute" goes to the background cron.
+SYNC_RECOMPUTE_LIMIT = 200
 
 SCORE_COLUMNS = {"engagement_score": "float8", "churn_risk": "bool"}
 
@@ -58,6 +62,7 @@ class ResPartner(models.Model):
         copy=False,
         help="Channel of the customer's inbound interactions (and purchases, counted double) "
         "over the last 12 months, each weighted by 0.5^(age in days / 90).",
+        groups=CRM_USER_GROUP,
     )
     preferred_channel_manual_id = fields.Many2one(
         "crm.interaction.channel",
@@ -79,67 +84,117 @@ class ResPartner(models.Model):
 
     # ---- Customer 360 profile (written in batch by _crm_recompute_profile) ----
     crm_profile_dirty = fields.Boolean(
-        string="Profile To Recompute", readonly=True, copy=False, index="btree_not_null"
+        string="Profile To Recompute",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=CRM_USER_GROUP,
     )
-    crm_profile_date = fields.Datetime(string="Profile Computed On", readonly=True, copy=False)
-    last_interaction_date = fields.Datetime(readonly=True, copy=False)
+    crm_profile_date = fields.Datetime(
+        string="Profile Computed On", readonly=True, copy=False, groups=CRM_USER_GROUP
+    )
+    last_interaction_date = fields.Datetime(readonly=True, copy=False, groups=CRM_USER_GROUP)
     last_interaction_channel_id = fields.Many2one(
-        "crm.interaction.channel", string="Last Interaction Channel", readonly=True, copy=False
+        "crm.interaction.channel",
+        string="Last Interaction Channel",
+        readonly=True,
+        copy=False,
+        groups=CRM_USER_GROUP,
     )
     days_since_last_contact = fields.Integer(
-        compute="_compute_days_since_last_contact", search="_search_days_since_last_contact"
+        compute="_compute_days_since_last_contact",
+        search="_search_days_since_last_contact",
+        groups=CRM_USER_GROUP,
     )
     interaction_count_12m = fields.Integer(
-        string="Interactions (12 Months)", readonly=True, copy=False
+        string="Interactions (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
     inbound_count_12m = fields.Integer(
-        string="Inbound Interactions (12 Months)", readonly=True, copy=False
+        string="Inbound Interactions (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
     interaction_channel_counts = fields.Json(
         string="Interactions per Channel (12 Months)",
         readonly=True,
         copy=False,
         help="Channel code -> number of interactions over the last 12 months.",
+        groups=CRM_USER_GROUP,
     )
     contact_time_histogram = fields.Json(
         readonly=True,
         copy=False,
         help="'weekday-hour' (Monday = 0, customer's time zone) -> number of inbound "
         "interactions over the last 12 months.",
+        groups=CRM_USER_GROUP,
     )
-    crm_order_count = fields.Integer(string="Confirmed Orders", readonly=True, copy=False)
+    crm_order_count = fields.Integer(
+        string="Confirmed Orders", readonly=True, copy=False, groups=CRM_USER_GROUP
+    )
     crm_order_count_12m = fields.Integer(
-        string="Confirmed Orders (12 Months)", readonly=True, copy=False
+        string="Confirmed Orders (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
     sale_revenue_total = fields.Monetary(
-        string="Revenue", currency_field="currency_id", readonly=True, copy=False
+        string="Revenue",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        groups=CRM_USER_GROUP,
     )
     sale_revenue_12m = fields.Monetary(
-        string="Revenue (12 Months)", currency_field="currency_id", readonly=True, copy=False
+        string="Revenue (12 Months)",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        groups=CRM_USER_GROUP,
     )
-    average_order_value = fields.Monetary(currency_field="currency_id", readonly=True, copy=False)
-    open_quotation_count = fields.Integer(string="Open Quotations", readonly=True, copy=False)
+    average_order_value = fields.Monetary(
+        currency_field="currency_id", readonly=True, copy=False, groups=CRM_USER_GROUP
+    )
+    open_quotation_count = fields.Integer(
+        string="Open Quotations", readonly=True, copy=False, groups=CRM_USER_GROUP
+    )
     overdue_invoice_amount = fields.Monetary(
-        string="Overdue Invoices", currency_field="currency_id", readonly=True, copy=False
+        string="Overdue Invoices",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        groups=CRM_USER_GROUP,
     )
-    last_order_date = fields.Datetime(readonly=True, copy=False)
+    last_order_date = fields.Datetime(readonly=True, copy=False, groups=CRM_USER_GROUP)
     rfm_recency = fields.Integer(
-        string="Recency Score", readonly=True, copy=False, help="1 (oldest) to 5 (most recent)."
+        string="Recency Score",
+        readonly=True,
+        copy=False,
+        help="1 (oldest) to 5 (most recent).",
+        groups=CRM_USER_GROUP,
     )
     rfm_frequency = fields.Integer(
-        string="Frequency Score", readonly=True, copy=False, help="1 (fewest) to 5 (most orders)."
+        string="Frequency Score",
+        readonly=True,
+        copy=False,
+        help="1 (fewest) to 5 (most orders).",
+        groups=CRM_USER_GROUP,
     )
     rfm_monetary = fields.Integer(
-        string="Monetary Score", readonly=True, copy=False, help="1 (lowest) to 5 (highest)."
+        string="Monetary Score",
+        readonly=True,
+        copy=False,
+        help="1 (lowest) to 5 (highest).",
+        groups=CRM_USER_GROUP,
     )
     rfm_label_id = fields.Many2one(
-        "crm.rfm.label", string="RFM Segment", readonly=True, copy=False, index="btree_not_null"
+        "crm.rfm.label",
+        string="RFM Segment",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=CRM_USER_GROUP,
     )
     rfm_segment = fields.Char(
         string="RFM Segment Name",
         readonly=True,
         copy=False,
         help="Untranslated name of the RFM label, stable for filters in other addons.",
+        groups=CRM_USER_GROUP,
     )
     engagement_score = fields.Float(
         readonly=True,
@@ -147,25 +202,39 @@ class ResPartner(models.Model):
         aggregator="avg",
         help="0-100: weighted mean of the engagement signals (recency of contact 40, "
         "inbound interactions 30, purchases 30, plus signals of other addons).",
+        groups=CRM_USER_GROUP,
     )
-    rfm_display = fields.Char(string="RFM Scores", compute="_compute_rfm_display")
+    rfm_display = fields.Char(
+        string="RFM Scores", compute="_compute_rfm_display", groups=CRM_USER_GROUP
+    )
     interaction_channel_summary = fields.Char(
-        string="Channels (12 Months)", compute="_compute_interaction_channel_summary"
+        string="Channels (12 Months)",
+        compute="_compute_interaction_channel_summary",
+        groups=CRM_USER_GROUP,
     )
     best_contact_time_display = fields.Char(
-        string="Best Contact Times", compute="_compute_best_contact_time_display"
+        string="Best Contact Times",
+        compute="_compute_best_contact_time_display",
+        groups=CRM_USER_GROUP,
     )
     contact_heatmap_html = fields.Html(
-        string="Contact Times Heatmap", compute="_compute_contact_heatmap_html", sanitize=False
+        string="Contact Times Heatmap",
+        compute="_compute_contact_heatmap_html",
+        sanitize=False,
+        groups=CRM_USER_GROUP,
     )
     channel_trend_html = fields.Html(
-        string="Monthly Trend per Channel", compute="_compute_channel_trend_html", sanitize=False
+        string="Monthly Trend per Channel",
+        compute="_compute_channel_trend_html",
+        sanitize=False,
+        groups=CRM_USER_GROUP,
     )
     churn_risk = fields.Boolean(
         readonly=True,
         copy=False,
         help="A buyer whose last order is older than the churn delay and whose "
         "engagement score is below 40.",
+        groups=CRM_USER_GROUP,
     )
 
     _sql_constraints = [
@@ -579,9 +648,23 @@ class ResPartner(models.Model):
         return action
 
     def action_crm_recompute_profile(self):
-        """Recompute the profile of the selected customers now (small selections)."""
-        self._crm_recompute_profile()
-        return True
+        """Recompute the selected profiles now, or in the background for big selections."""
+        if len(self) <= SYNC_RECOMPUTE_LIMIT:
+            self._crm_recompute_profile()
+            return True
+        self._crm_mark_profile_dirty()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Customer profiles"),
+                "message": self.env._(
+                    "%(count)s customer profiles are being recomputed in the background.",
+                    count=len(self.commercial_partner_id),
+                ),
+            },
+        }
 
     def action_view_contact_heatmap(self):
         """Pivot of inbound interactions: weekday x hour, in the customer's time zone."""

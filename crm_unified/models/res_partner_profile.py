@@ -92,6 +92,9 @@ class ResPartner(models.Model):
         for the whole batch, one UPDATE for all measures, one for the scores, and
         one set-based RFM statement for all customers (RFM ranks are relative).
         """
+        # sudo: the profile is a system aggregate over all the customer's history,
+        # the same whoever triggers it; the fields it writes are internal ones.
+        self = self.sudo()
         commercial = self.commercial_partner_id
         if not commercial:
             return

@@ -99,3 +99,7 @@ class TestPortalPreferences(HttpCase):
                 env[model].search([])
         with self.assertRaises(AccessError):
             self.interaction.with_user(self.portal_user).read(["subject"])
+        with self.assertRaises(AccessError):
+            self.partner.with_user(self.portal_user).read(["engagement_score"])
+        with self.assertRaises(AccessError):
+            self.partner.with_user(self.portal_user).read(["sale_revenue_total", "rfm_segment"])

@@ -1,7 +1,8 @@
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_unified.models.res_partner import ResPartner
 
@@ -221,3 +222,28 @@ class TestPartnerProfile(ProfileCommon):
         invoice.action_post()
         partner._crm_recompute_profile()
         self.assertEqual(partner.overdue_invoice_amount, 250)
+
+    def test_confirmed_order_marks_profile_dirty(self):
+        self.assertFalse(self.e.crm_profile_dirty)
+        self._confirm_orders([(self.e, 0, 50)])
+        self.assertTrue(self.e.crm_profile_dirty, "order capture queues the profile")
+        self.e._crm_recompute_profile()
+        self.assertEqual(self.e.crm_order_count, 2)
+        self.assertFalse(self.e.crm_profile_dirty)
+
+    def test_manager_recompute_all_runs_in_background(self):
+        cron = self.env.ref("crm_unified.ir_cron_recompute_profile")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        action = self.env["res.config.settings"].create({}).action_crm_recompute_all_profiles()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertTrue(self.a.crm_profile_dirty)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        settings = self.env["res.config.settings"].create({})
+        self.assertGreaterEqual(settings.crm_profile_pending_count, 6)
+
+    def test_crm_user_reads_profile_but_cannot_recompute_all(self):
+        user = new_test_user(self.env, login="profile_user", groups="crm_unified.group_user")
+        self.assertEqual(self.a.with_user(user).rfm_segment, "Champions")
+        self.a.with_user(user).action_crm_recompute_profile()
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(user).action_crm_recompute_all_profiles()
