@@ -4,3 +4,13 @@ from . import crm_interaction
 from . import res_partner
 from . import crm_segment
 from . import crm_contact_consent
+from . import crm_interaction_source
+from . import sale_order
+from . import account_move
+from . import crm_lead
+from . import calendar_event
+from . import mail_message
+from . import mail_activity
+from . import res_users
+from . import res_partner_timeline
+from . import base_partner_merge_automatic_wizard

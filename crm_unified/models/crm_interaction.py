@@ -1,8 +1,26 @@
 import logging
 
+import pytz
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize
 
 _logger = logging.getLogger(__name__)
+
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
+HOURS = [(f"{hour:02d}", f"{hour:02d}:00") for hour in range(24)]
+
+# Import-only columns: when a file gives no customer, the customer is found by these.
+PARTNER_MATCH_FIELDS = ("partner_email", "partner_phone", "partner_vat", "partner_ref")
 
 
 class CrmInteraction(models.Model):
@@ -38,6 +56,7 @@ class CrmInteraction(models.Model):
         "crm.interaction.channel", string="Channel", required=True, ondelete="restrict", index=True
     )
     channel_code = fields.Char(related="channel_id.code", string="Channel Code")
+    channel_icon = fields.Char(related="channel_id.icon", string="Channel Icon")
     direction = fields.Selection(
         [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")],
         required=True,
@@ -50,15 +69,31 @@ class CrmInteraction(models.Model):
         "res.users", string="Responsible", default=lambda self: self.env.user, index=True
     )
     subject = fields.Char(required=True)
-    summary = fields.Html(sanitize=True)
+    # Not prefetched: list and kanban views never show it, and it can be long.
+    summary = fields.Html(sanitize=True, prefetch=False)
     outcome = fields.Char()
     duration = fields.Float(help="Duration in hours.")
     res_model = fields.Char(string="Source Document Model", index=True)
-    res_id = fields.Many2oneReference(string="Source Document ID", model_field="res_model")
+    res_id = fields.Many2oneReference(
+        string="Source Document ID", model_field="res_model", index="btree_not_null"
+    )
+    document_ref = fields.Reference(
+        selection="_selection_document_model",
+        string="Source Document",
+        compute="_compute_document_ref",
+    )
+    document_model_name = fields.Char(
+        string="Document Type", compute="_compute_document_model_name"
+    )
     source = fields.Selection(
         [("manual", "Manual"), ("automatic", "Automatic"), ("import", "Imported")],
         required=True,
-        default="manual",
+        default=lambda self: "import" if self.env.context.get("import_file") else "manual",
+    )
+    capture_event = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="Technical name of the captured business event, e.g. sale_order_confirmed.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -66,6 +101,206 @@ class CrmInteraction(models.Model):
     confidential = fields.Boolean(
         help="Visible only to the interaction's department and to CRM managers."
     )
+    # Local weekday/hour in the customer's time zone: contact-time heatmap (profile helper).
+    weekday = fields.Selection(
+        WEEKDAYS,
+        compute="_compute_local_time_slot",
+        store=True,
+        help="In the customer's time zone.",
+    )
+    hour = fields.Selection(
+        HOURS,
+        compute="_compute_local_time_slot",
+        store=True,
+        help="In the customer's time zone.",
+    )
+    # ---- Import-only columns (never stored) ----
+    partner_email = fields.Char(
+        string="Customer Email", store=False, help="Import only: finds the customer by email."
+    )
+    partner_phone = fields.Char(
+        string="Customer Phone",
+        store=False,
+        help="Import only: finds the customer by phone or mobile (normalised).",
+    )
+    partner_vat = fields.Char(
+        string="Customer Tax ID", store=False, help="Import only: finds the customer by Tax ID."
+    )
+    partner_ref = fields.Char(
+        string="Customer Reference",
+        store=False,
+        help="Import only: finds the customer by its internal reference.",
+    )
+
+    # ---- Compute methods ----
+
+    @api.depends("date", "partner_id.tz")
+    def _compute_local_time_slot(self):
+        for interaction in self:
+            if not interaction.date:
+                interaction.weekday = interaction.hour = False
+                continue
+            try:
+                tz = pytz.timezone(interaction.partner_id.tz or "UTC")
+            except pytz.UnknownTimeZoneError:
+                tz = pytz.utc
+            local = pytz.utc.localize(interaction.date).astimezone(tz)
+            interaction.weekday = str(local.weekday())
+            interaction.hour = f"{local.hour:02d}"
+
+    @api.model
+    def _selection_document_model(self):
+        # sudo: only model names and labels are read, to label the reference link.
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("res_model", "res_id")
+    def _compute_document_ref(self):
+        for interaction in self:
+            if interaction.res_model in self.env and interaction.res_id:
+                interaction.document_ref = f"{interaction.res_model},{interaction.res_id}"
+            else:
+                interaction.document_ref = False
+
+    @api.depends("res_model")
+    def _compute_document_model_name(self):
+        for interaction in self:
+            model = interaction.res_model
+            interaction.document_model_name = (
+                self.env["ir.model"]._get(model).name if model and model in self.env else False
+            )
+
+    @api.constrains("res_model")
+    def _check_res_model(self):
+        for interaction in self:
+            if interaction.res_model and interaction.res_model not in self.env:
+                raise ValidationError(
+                    self.env._(
+                        "Unknown source document model %(model)s.", model=interaction.res_model
+                    )
+                )
+
+    # ---- CRUD ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._resolve_import_partners(vals_list)
+        for vals in vals_list:
+            self._check_required_values(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_required_values(self, vals):
+        """Clear errors for the values people forget, instead of a database error."""
+        context = self.env.context
+        if not vals.get("partner_id") and not context.get("default_partner_id"):
+            raise ValidationError(
+                self.env._(
+                    'The interaction "%(subject)s" has no customer: give a customer, '
+                    "or an email, phone, Tax ID or reference to find one.",
+                    subject=vals.get("subject") or "",
+                )
+            )
+        if not vals.get("channel_id") and not context.get("default_channel_id"):
+            raise ValidationError(
+                self.env._(
+                    'The interaction "%(subject)s" has no channel (e.g. phone, email).',
+                    subject=vals.get("subject") or "",
+                )
+            )
+
+    @api.model
+    def _resolve_import_partners(self, vals_list):
+        """Fill partner_id from the import-only columns, in one search per kind of key.
+
+        A row that gives matching keys but matches no customer raises a
+        ValidationError naming the row's values, so that the import reports it
+        and saves nothing.
+        """
+        to_match = []
+        for vals in vals_list:
+            keys = {fname: vals.pop(fname, False) for fname in PARTNER_MATCH_FIELDS}
+            if not vals.get("partner_id") and any(keys.values()):
+                to_match.append((vals, keys))
+        if not to_match:
+            return
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        by_key = {fname: {} for fname in PARTNER_MATCH_FIELDS}
+        emails = {email_normalize(k["partner_email"]) for _v, k in to_match if k["partner_email"]}
+        emails.discard(False)
+        if emails:
+            for partner in Partner.search([("email_normalized", "in", list(emails))], order="id"):
+                by_key["partner_email"].setdefault(partner.email_normalized, partner)
+        phone_keys = {
+            Partner._crm_phone_key(k["partner_phone"]) for _v, k in to_match if k["partner_phone"]
+        }
+        phone_keys.discard(False)
+        if phone_keys:
+            domain = [
+                "|",
+                ("crm_phone_key", "in", list(phone_keys)),
+                ("crm_mobile_key", "in", list(phone_keys)),
+            ]
+            for partner in Partner.search(domain, order="id"):
+                for key in (partner.crm_phone_key, partner.crm_mobile_key):
+                    if key:
+                        by_key["partner_phone"].setdefault(key, partner)
+        vats = {Partner._crm_vat_key(k["partner_vat"]) for _v, k in to_match if k["partner_vat"]}
+        vats.discard(False)
+        if vats:
+            for partner in Partner.search([("crm_vat_key", "in", list(vats))], order="id"):
+                by_key["partner_vat"].setdefault(partner.crm_vat_key, partner)
+        refs = {k["partner_ref"].strip() for _v, k in to_match if k["partner_ref"]}
+        if refs:
+            for partner in Partner.search([("ref", "in", list(refs))], order="id"):
+                by_key["partner_ref"].setdefault(partner.ref, partner)
+        normalizers = {
+            "partner_email": email_normalize,
+            "partner_phone": Partner._crm_phone_key,
+            "partner_vat": Partner._crm_vat_key,
+            "partner_ref": lambda value: value.strip(),
+        }
+        for vals, keys in to_match:
+            partner = next(
+                (
+                    by_key[fname].get(normalizers[fname](value))
+                    for fname, value in keys.items()
+                    if value and by_key[fname].get(normalizers[fname](value))
+                ),
+                False,
+            )
+            if not partner:
+                given = ", ".join(
+                    f"{self._fields[fname].string}: {value}" for fname, value in keys.items() if value
+                )
+                raise ValidationError(
+                    self.env._("No customer matches this row (%(values)s).", values=given)
+                )
+            vals["partner_id"] = partner.id
+
+    # ---- Import ----
+
+    @api.model
+    def get_import_templates(self):
+        return [
+            {
+                "label": self.env._("Import Template for Customer Interactions"),
+                "template": "/crm_unified/static/xls/crm_interaction_template.csv",
+            }
+        ]
+
+    # ---- Actions ----
+
+    def action_open_document(self):
+        self.ensure_one()
+        if not self.document_ref:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     # ---- Capture API ----
 
@@ -85,7 +320,22 @@ class CrmInteraction(models.Model):
             with self.env.cr.savepoint():
                 # sudo: capture runs as whoever triggered the business action, who
                 # may not have CRM rights; the values are built by our own hooks.
-                return self.sudo().create(vals_list).sudo(False)
+                return self.sudo()._create_captured(vals_list).sudo(False)
         except Exception:
             _logger.exception("Could not log %d customer interaction(s)", len(vals_list))
             return self.browse()
+
+    def _create_captured(self, vals_list):
+        """The one batched create behind `_log_interactions` (a seam for tests)."""
+        return self.create(vals_list)
+
+    @api.model
+    def _clear_document_links(self, res_model, res_ids):
+        """Keep the history of deleted documents: forget the link, not the interaction."""
+        if not res_ids:
+            return
+        # sudo: the user deleting the document may not see every interaction about it;
+        # only the dangling document id is cleared.
+        self.sudo().search([("res_model", "=", res_model), ("res_id", "in", res_ids)]).write(
+            {"res_id": False}
+        )

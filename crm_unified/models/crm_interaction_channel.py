@@ -5,6 +5,8 @@ class CrmInteractionChannel(models.Model):
     _name = "crm.interaction.channel"
     _description = "Interaction Channel"
     _order = "sequence, id"
+    # Imports and quick search find a channel by its code ("phone") as well as its name.
+    _rec_names_search = ["name", "code"]
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(

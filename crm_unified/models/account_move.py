@@ -1,0 +1,68 @@
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _name = "account.move"
+    _inherit = ["account.move", "crm.interaction.source.mixin"]
+    _crm_interaction_department = "accounting"
+
+    # ---- Business actions ----
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(
+            lambda move: move.is_invoice(include_receipts=True) and move.partner_id
+        )._crm_capture("_prepare_invoice_posted_interaction_values")
+        return posted
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        invoices = self.filtered(lambda move: move.partner_id)
+        if invoices:
+            # "in payment" then "paid" both call this hook: log the payment once.
+            # sudo: only checks whether the event was already captured.
+            already = self.env["crm.interaction"].sudo().search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", invoices.ids),
+                    ("capture_event", "=", "invoice_paid"),
+                ]
+            )
+            logged_ids = set(already.mapped("res_id"))
+            invoices.filtered(lambda move: move.id not in logged_ids)._crm_capture(
+                "_prepare_invoice_paid_interaction_values"
+            )
+        return res
+
+    # ---- Interaction values (one method per event, extend with super()) ----
+
+    def _crm_interaction_partner(self):
+        self.ensure_one()
+        return self.partner_id
+
+    def _prepare_crm_interaction_values(self, event, subject, channel_code="other", **values):
+        values.setdefault("user_id", (self.invoice_user_id or self.env.user).id)
+        return super()._prepare_crm_interaction_values(
+            event, subject, channel_code=channel_code, **values
+        )
+
+    def _prepare_invoice_posted_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "invoice_posted",
+            self.env._(
+                "%(type)s %(name)s posted", type=self.type_name, name=self.name
+            ),
+            outcome=self.env._(
+                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
+            ),
+        )
+
+    def _prepare_invoice_paid_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "invoice_paid",
+            self.env._("%(type)s %(name)s paid", type=self.type_name, name=self.name),
+            direction="inbound",
+            outcome=self.env._(
+                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
+            ),
+        )

@@ -1,0 +1,145 @@
+import re
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# How many interactions the "Customer 360" tab of the partner form shows.
+TIMELINE_PREVIEW_LIMIT = 10
+# Phone numbers are matched on their last digits, so that "+380 44 123 45 67" and
+# "044-123-45-67" are the same number even when `phonenumbers` is not installed.
+PHONE_KEY_DIGITS = 9
+
+
+class ResPartner(models.Model):
+    """Customer timeline and matching keys (history side of the customer 360)."""
+
+    _inherit = "res.partner"
+
+    latest_interaction_ids = fields.Many2many(
+        "crm.interaction",
+        string="Latest Interactions",
+        compute="_compute_latest_interaction_ids",
+        help="The most recent interactions of the customer and its contacts.",
+    )
+    crm_phone_key = fields.Char(
+        string="Phone Match Key", compute="_compute_crm_phone_keys", store=True, index=True
+    )
+    crm_mobile_key = fields.Char(
+        string="Mobile Match Key", compute="_compute_crm_phone_keys", store=True, index=True
+    )
+    crm_vat_key = fields.Char(
+        string="Tax ID Match Key", compute="_compute_crm_vat_key", store=True, index=True
+    )
+
+    # ---- Compute methods ----
+
+    def _compute_latest_interaction_ids(self):
+        commercial_ids = self.commercial_partner_id.ids
+        latest = {}
+        if commercial_ids:
+            # One query for the whole batch; access rules apply through _search.
+            query = self.env["crm.interaction"]._search(
+                [("commercial_partner_id", "in", commercial_ids)]
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT commercial_partner_id, id FROM (
+                        SELECT id, commercial_partner_id, row_number() OVER (
+                            PARTITION BY commercial_partner_id ORDER BY date DESC, id DESC
+                        ) AS position
+                        FROM crm_interaction
+                        WHERE id IN %(ids)s
+                    ) ranked
+                    WHERE position <= %(limit)s
+                    ORDER BY position
+                    """,
+                    ids=query.subselect(),
+                    limit=TIMELINE_PREVIEW_LIMIT,
+                )
+            )
+            for commercial_id, interaction_id in rows:
+                latest.setdefault(commercial_id, []).append(interaction_id)
+        for partner in self:
+            partner.latest_interaction_ids = [
+                fields.Command.set(latest.get(partner.commercial_partner_id.id, []))
+            ]
+
+    @api.depends("phone", "mobile", "country_id")
+    def _compute_crm_phone_keys(self):
+        for partner in self:
+            partner.crm_phone_key = partner._crm_phone_key(partner.phone, partner.country_id)
+            partner.crm_mobile_key = partner._crm_phone_key(partner.mobile, partner.country_id)
+
+    @api.depends("vat")
+    def _compute_crm_vat_key(self):
+        for partner in self:
+            partner.crm_vat_key = partner._crm_vat_key(partner.vat)
+
+    # ---- Matching helpers ----
+
+    @api.model
+    def _crm_phone_key(self, number, country=None):
+        """Comparable key of a phone number: E.164 via phone_validation, last digits kept."""
+        if not number:
+            return False
+        country = country or self.env.company.country_id
+        formatted = self._phone_format(number=number, country=country, force_format="E164")
+        digits = re.sub(r"\D", "", formatted or number)
+        return digits[-PHONE_KEY_DIGITS:] if len(digits) >= 6 else False
+
+    @api.model
+    def _crm_vat_key(self, vat):
+        key = re.sub(r"[^0-9A-Za-z]", "", vat or "").upper()
+        return key or False
+
+    def _crm_filter_customers(self):
+        """Partners of `self` that are customers: not internal users nor our companies."""
+        if not self:
+            return self
+        # sudo: users and companies are only read to tell colleagues from customers.
+        internal = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", self.ids), ("share", "=", False)])
+            .partner_id
+        )
+        companies = self.env["res.company"].sudo().search([]).partner_id
+        return self - internal - companies
+
+    # ---- Actions ----
+
+    def action_crm_log_interaction(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_unified.crm_interaction_log_action")
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_crm_log_call(self):
+        action = self.action_crm_log_interaction()
+        action["name"] = self.env._("Log a Call")
+        action["context"]["default_channel_id"] = self.env.ref(
+            "crm_unified.interaction_channel_phone"
+        ).id
+        return action
+
+    @api.model
+    def _crm_action_customers_without_contact(self, days):
+        """Customers with a history whose last interaction is older than `days` days."""
+        limit_date = fields.Datetime.subtract(fields.Datetime.now(), days=days)
+        last_dates = self.env["crm.interaction"]._read_group(
+            [], ["commercial_partner_id"], ["date:max"]
+        )
+        partner_ids = [partner.id for partner, last in last_dates if last < limit_date]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customers Without Contact for %(days)s Days", days=days),
+            "res_model": "res.partner",
+            "view_mode": "list,kanban,form",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "domain": [("id", "in", partner_ids)],
+            "help": self.env._(
+                "<p class='o_view_nocontent_smiling_face'>Every customer was contacted recently</p>"
+            ),
+        }

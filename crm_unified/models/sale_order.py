@@ -1,0 +1,70 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "crm.interaction.source.mixin"]
+
+    # ---- Business actions ----
+
+    def action_quotation_sent(self):
+        res = super().action_quotation_sent()
+        self._crm_capture("_prepare_quotation_marked_sent_interaction_values")
+        return res
+
+    def action_confirm(self):
+        to_confirm = self.filtered(lambda order: order.state != "sale")
+        res = super().action_confirm()
+        to_confirm.filtered(lambda order: order.state == "sale")._crm_capture(
+            "_prepare_order_confirmed_interaction_values"
+        )
+        return res
+
+    def _action_cancel(self):
+        to_cancel = self.filtered(lambda order: order.state != "cancel")
+        res = super()._action_cancel()
+        to_cancel.filtered(lambda order: order.state == "cancel")._crm_capture(
+            "_prepare_order_cancelled_interaction_values"
+        )
+        return res
+
+    def message_post(self, **kwargs):
+        if not self.env.context.get("mark_so_as_sent"):
+            return super().message_post(**kwargs)
+        # The quotation email is captured once, as "quotation sent", not as an email.
+        message = super(SaleOrder, self.with_context(crm_interaction_skip_message=True)).message_post(
+            **kwargs
+        )
+        self._crm_capture("_prepare_quotation_sent_interaction_values")
+        return message
+
+    # ---- Interaction values (one method per event, extend with super()) ----
+
+    def _prepare_quotation_sent_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "sale_quotation_sent",
+            self.env._("Quotation %(name)s sent", name=self.name),
+            channel_code="email",
+        )
+
+    def _prepare_quotation_marked_sent_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "sale_quotation_sent",
+            self.env._("Quotation %(name)s marked as sent", name=self.name),
+        )
+
+    def _prepare_order_confirmed_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "sale_order_confirmed",
+            self.env._("Order %(name)s confirmed", name=self.name),
+            outcome=self.env._(
+                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
+            ),
+            direction="inbound",
+        )
+
+    def _prepare_order_cancelled_interaction_values(self):
+        return self._prepare_crm_interaction_values(
+            "sale_order_cancelled",
+            self.env._("Order %(name)s cancelled", name=self.name),
+        )
