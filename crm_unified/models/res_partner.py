@@ -415,7 +415,8 @@ class ResPartner(models.Model):
         )
         data = {}
         for partner, channel, month, count in groups:
-            data.setdefault(partner, {}).setdefault(channel, {})[month] = count
+            # date:month groups of a Datetime field come as datetimes at midnight
+            data.setdefault(partner, {}).setdefault(channel, {})[month.date()] = count
         for partner in self:
             by_channel = data.get(partner.commercial_partner_id)
             if not by_channel:
@@ -435,9 +436,9 @@ class ResPartner(models.Model):
                     count = counts.get(month, 0)
                     alpha = round(0.1 + 0.9 * count / peak, 2) if count else 0
                     cells += Markup(
-                        '<td class="text-center" style="background-color: rgba(1, 126, 132, %s);">'
-                        "%s</td>"
-                    ) % (alpha, count or "")
+                        '<td class="text-center px-1" '
+                        'style="background-color: rgba(1, 126, 132, %s); color: %s;">%s</td>'
+                    ) % (alpha, "#fff" if alpha > 0.5 else "inherit", count or "")
                 rows += Markup('<tr><th class="fw-normal pe-2">%s</th>%s</tr>') % (
                     channel.name,
                     cells,

@@ -247,3 +247,12 @@ class TestPartnerProfile(ProfileCommon):
         self.a.with_user(user).action_crm_recompute_profile()
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(user).action_crm_recompute_all_profiles()
+
+    def test_heatmap_and_monthly_trend_render(self):
+        heatmap = str(self.a.contact_heatmap_html)
+        self.assertIn("Monday", heatmap)
+        self.assertIn('title="4"', heatmap, "Monday 09:00 holds the 4 emails")
+        trend = str(self.a.channel_trend_html)
+        self.assertIn("Phone", trend)
+        self.assertIn(">4</td>", trend, "4 calls in June 2026")
+        self.assertFalse(self.g.contact_heatmap_html)
