@@ -119,15 +119,16 @@ class CrmCampaignDelivery(models.Model):
         for delivery in self:
             rule = delivery.rule_id
             discount = delivery.variant_id.discount or rule.discount
+            percent = f"{discount:g}"
             product = rule.product_id.display_name
             if product and discount:
                 text = self.env._(
-                    "%(discount)s%% off %(product)s", discount=f"{discount:g}", product=product
+                    "%(discount)s%% off %(product)s", discount=percent, product=product
                 )
             elif product:
                 text = product
             elif discount:
-                text = self.env._("%(discount)s%% off your next order", discount=f"{discount:g}")
+                text = self.env._("%(discount)s%% off your next order", discount=percent)
             else:
                 text = rule.name or ""
             delivery.offer_description = text

@@ -9,9 +9,11 @@ from odoo.tools import SQL, split_every
 # Laplace-style prior for the conversion rate of a channel without history:
 # (conversions + 1) / (sent + 20), i.e. 5% until real results come in.
 CONVERSION_PRIOR = (1, 20)
-# Benchmark (2 cores, demo DB): planning 10,000 customers with two rules and
-# 1,000-customer batches takes about the same number of queries as planning
-# 20 (see tests/test_planner_queries.py); the time is spent in Python.
+# Benchmark (2-core dev machine, one campaign with two rules, customers without
+# history): deciding the plan takes 26 queries / 0.04 s for 20 customers, 25 / 0.08 s
+# for 200 and 79 / 2.1 s for 10,000 (about 6 more queries per 1,000-customer batch,
+# none per customer); writing the deliveries takes 200 queries / 2.5 s for 10,000
+# rows (the ORM inserts 100 rows per statement). See tests/test_planner_queries.py.
 PLANNING_BATCH_SIZE = 1000
 
 
@@ -42,19 +44,28 @@ class CrmCampaignPlanner(models.AbstractModel):
 
         Nothing is written, so that the dry run can use it as is.
         """
+        context = self._prepare_plan(campaign, rules=rules, now=now)
+        if not context:
+            return
+        rules, audiences, partner_ids, state = context
+        for batch_ids in split_every(PLANNING_BATCH_SIZE, partner_ids):
+            yield self._plan_batch(campaign, rules, audiences, list(batch_ids), state)
+
+    @api.model
+    def _prepare_plan(self, campaign, rules=None, now=None):
+        """(rules, audiences, sorted partner ids to plan, planning state), or None."""
         rules = rules if rules is not None else campaign.rule_ids.filtered("active")
         rules = rules.sorted(lambda r: (r.sequence, r.id))
         if not rules:
-            return
+            return None
         now = now or fields.Datetime.now()
         audiences = rules._get_audience_ids()
         partner_ids = set().union(*(set(audience) for audience in audiences.values()))
         partner_ids -= self._get_already_planned(campaign)
         if not partner_ids:
-            return
+            return None
         state = self._prepare_plan_state(campaign, rules, now)
-        for batch_ids in split_every(PLANNING_BATCH_SIZE, sorted(partner_ids)):
-            yield self._plan_batch(campaign, rules, audiences, list(batch_ids), state)
+        return rules, audiences, sorted(partner_ids), state
 
     # ---- Campaign-level data (one query each) ----
 

@@ -1,6 +1,10 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+
+from odoo.addons.crm_unified_marketing.models import crm_campaign_planner
 
 from .common import NOW, CampaignCommon
 
@@ -41,3 +45,20 @@ class TestDryRun(CampaignCommon):
         self.assertIn("graph", chart["view_mode"])
         dry_run.action_activate_rule()
         self.assertEqual(self.campaign.state, "active")
+
+    def test_large_audience_runs_in_background_with_progress(self):
+        self.env["ir.config_parameter"].set_param("crm_unified_marketing.dry_run_sync_limit", 2)
+        self.rule.max_recipients = 3
+        dry_run = self.env["crm.campaign.rule.dry.run"].create({"rule_id": self.rule.id})
+        with patch.object(crm_campaign_planner, "PLANNING_BATCH_SIZE", 2):
+            dry_run.action_compute()
+            self.assertEqual((dry_run.state, dry_run.progress_total), ("running", 4))
+            self.assertFalse(dry_run.line_ids)
+            self.env["crm.campaign.rule.dry.run"]._cron_process_dry_runs()
+            self.assertEqual((dry_run.state, dry_run.progress), ("running", 50.0))
+            self.env["crm.campaign.rule.dry.run"]._cron_process_dry_runs()
+        self.assertEqual(dry_run.state, "done")
+        # the recipient limit carries over from one batch to the next
+        self.assertEqual((dry_run.reach_count, dry_run.skipped_count), (3, 1))
+        self.assertEqual(dry_run.skipped_line_ids.skip_reason, "max_recipients")
+        self.assertFalse(self.env["crm.campaign.delivery"].search([("rule_id", "=", self.rule.id)]))

@@ -1,6 +1,11 @@
 from collections import Counter
 
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..models import crm_campaign_planner
+
+# Audiences larger than this are computed in the background, batch by batch.
+DEFAULT_SYNC_LIMIT = 5000
 
 
 class CrmCampaignRuleDryRun(models.TransientModel):
@@ -8,6 +13,8 @@ class CrmCampaignRuleDryRun(models.TransientModel):
 
     The rule is evaluated on its own (other rules of the campaign are ignored),
     with the same planner as the real run: consent, channel, send time and cap.
+    Large audiences are computed by a cron, one planning batch per call, and the
+    form shows the progress.
     """
 
     _name = "crm.campaign.rule.dry.run"
@@ -15,6 +22,17 @@ class CrmCampaignRuleDryRun(models.TransientModel):
 
     rule_id = fields.Many2one("crm.campaign.rule", required=True, ondelete="cascade")
     campaign_id = fields.Many2one(related="rule_id.campaign_id")
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running in background"), ("done", "Done")],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    progress_done = fields.Integer(readonly=True)
+    progress_total = fields.Integer(readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    planned_count = fields.Integer(readonly=True)
+    planned_cost = fields.Float(readonly=True)
     audience_count = fields.Integer(string="Audience", readonly=True)
     reach_count = fields.Integer(string="Would Be Reached", readonly=True)
     skipped_count = fields.Integer(string="Would Be Skipped", readonly=True)
@@ -32,35 +50,133 @@ class CrmCampaignRuleDryRun(models.TransientModel):
         readonly=True,
     )
 
+    @api.depends("progress_done", "progress_total")
+    def _compute_progress(self):
+        for dry_run in self:
+            total = dry_run.progress_total
+            dry_run.progress = 100.0 * dry_run.progress_done / total if total else 100.0
+
+    # ---- Computation ----
+
     def action_compute(self):
         self.ensure_one()
-        planner = self.env["crm.campaign.planner"]
-        reached, skipped = Counter(), Counter()
-        for batch in planner._compute_plan(self.rule_id.campaign_id, rules=self.rule_id):
-            for vals in batch:
-                if vals["state"] == "planned":
-                    moment = vals["scheduled_date"].replace(minute=0, second=0, microsecond=0)
-                    reached[(vals["channel_id"], moment)] += 1
-                else:
-                    skipped[(vals["channel_id"], vals["skip_reason"])] += 1
-        lines = [
-            {"kind": "reach", "channel_id": channel_id, "scheduled_date": moment, "count": count}
-            for (channel_id, moment), count in sorted(reached.items(), key=lambda i: i[0][1])
-        ]
-        lines += [
-            {"kind": "skipped", "channel_id": channel_id, "skip_reason": reason, "count": count}
-            for (channel_id, reason), count in skipped.items()
-        ]
         self.line_ids.unlink()
         self.write(
             {
-                "line_ids": [fields.Command.create(vals) for vals in lines],
-                "reach_count": sum(reached.values()),
-                "skipped_count": sum(skipped.values()),
-                "audience_count": sum(reached.values()) + sum(skipped.values()),
+                "state": "draft",
+                "progress_done": 0,
+                "progress_total": 0,
+                "planned_count": 0,
+                "planned_cost": 0.0,
+                "reach_count": 0,
+                "skipped_count": 0,
+                "audience_count": 0,
             }
         )
+        context = self._prepare_plan()
+        if not context:
+            self.state = "done"
+            return True
+        self.progress_total = len(context[2])
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()  # sudo: reads one technical setting
+            .get_param("crm_unified_marketing.dry_run_sync_limit", DEFAULT_SYNC_LIMIT)
+        )
+        if self.progress_total > limit:
+            self.state = "running"
+            self.env.ref("crm_unified_marketing.ir_cron_dry_run")._trigger()
+            return True
+        while self.state != "done":
+            self._compute_next_batch(context)
         return True
+
+    def _prepare_plan(self):
+        return self.env["crm.campaign.planner"]._prepare_plan(
+            self.rule_id.campaign_id, rules=self.rule_id
+        )
+
+    def _compute_next_batch(self, context=None):
+        """Plan the next batch of the audience (in memory) and add it to the results."""
+        self.ensure_one()
+        context = context or self._prepare_plan()
+        if not context:
+            self.state = "done"
+            return
+        rules, audiences, partner_ids, state = context
+        rule_id = self.rule_id.id
+        # earlier batches of this dry run count against the rule's limits
+        state = {
+            **state,
+            "used": {rule_id: state["used"].get(rule_id, 0) + self.planned_count},
+            "spent": {rule_id: state["spent"].get(rule_id, 0.0) + self.planned_cost},
+        }
+        size = crm_campaign_planner.PLANNING_BATCH_SIZE
+        batch_ids = partner_ids[self.progress_done : self.progress_done + size]
+        planner = self.env["crm.campaign.planner"]
+        values = (
+            planner._plan_batch(rules.campaign_id, rules, audiences, batch_ids, state)
+            if batch_ids
+            else []
+        )
+        self._add_results(values)
+        done = self.progress_done + len(batch_ids)
+        self.write(
+            {
+                "progress_done": done,
+                "state": "done" if done >= len(partner_ids) else self.state,
+            }
+        )
+
+    def _add_results(self, values):
+        reached, skipped = Counter(), Counter()
+        planned = [vals for vals in values if vals["state"] == "planned"]
+        for vals in planned:
+            moment = vals["scheduled_date"].replace(minute=0, second=0, microsecond=0)
+            reached[(vals["channel_id"] or False, moment)] += 1
+        for vals in values:
+            if vals["state"] != "planned":
+                skipped[(vals["channel_id"] or False, vals["skip_reason"])] += 1
+        existing = {}
+        for line in self.line_ids:
+            if line.kind == "reach":
+                existing[("reach", line.channel_id.id, line.scheduled_date)] = line
+            else:
+                existing[("skipped", line.channel_id.id, line.skip_reason)] = line
+        creates = []
+        for kind, counter in (("reach", reached), ("skipped", skipped)):
+            for (channel_id, detail), count in counter.items():
+                line = existing.get((kind, channel_id, detail))
+                if line:
+                    line.count += count
+                    continue
+                vals = {"kind": kind, "channel_id": channel_id, "count": count}
+                vals["scheduled_date" if kind == "reach" else "skip_reason"] = detail
+                creates.append(vals)
+        self.write(
+            {
+                "line_ids": [fields.Command.create(vals) for vals in creates],
+                "planned_count": self.planned_count + len(planned),
+                "planned_cost": self.planned_cost + sum(vals.get("cost", 0.0) for vals in planned),
+                "reach_count": self.reach_count + sum(reached.values()),
+                "skipped_count": self.skipped_count + sum(skipped.values()),
+                "audience_count": self.audience_count + len(values),
+            }
+        )
+
+    @api.model
+    def _cron_process_dry_runs(self):
+        """Advance background dry runs by one planning batch per call."""
+        dry_run = self.search([("state", "=", "running")], order="id", limit=1)
+        if dry_run:
+            dry_run._compute_next_batch()
+        remaining = self.search_count([("state", "=", "running")])
+        self.env["ir.cron"]._notify_progress(done=len(dry_run), remaining=remaining)
+        if remaining:
+            self.env.ref("crm_unified_marketing.ir_cron_dry_run")._trigger()
+        return True
+
+    # ---- Actions ----
 
     def _get_action(self):
         self.ensure_one()
@@ -72,6 +188,9 @@ class CrmCampaignRuleDryRun(models.TransientModel):
             "view_mode": "form",
             "target": "new",
         }
+
+    def action_refresh(self):
+        return self._get_action()
 
     def action_view_chart(self):
         self.ensure_one()
