@@ -1,5 +1,5 @@
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -27,3 +27,39 @@ class TestCampaignUi(HttpCase):
         self.assertEqual(rule.channel_line_ids.channel_id.code, "email")
         self.assertEqual(campaign.state, "active")
         self.assertFalse(campaign.delivery_ids, "a dry run plans nothing")
+
+    def test_portal_customer_reads_offers_on_my_offers(self):
+        portal_user = new_test_user(
+            self.env, login="mkt_portal_page", groups="base.group_portal", name="Portal Reader"
+        )
+        stranger = self.env["res.partner"].create({"name": "Somebody Else"})
+        campaign = self.env["crm.campaign"].create({"name": "Portal", "date_end": "2099-12-31"})
+        portal = self.env["crm.interaction.channel"]._get_by_code("portal")
+        common = {
+            "campaign_id": campaign.id,
+            "channel_id": portal.id,
+            "state": "sent",
+            "sent_date": "2026-12-07 08:00:00",
+        }
+        self.env["crm.campaign.delivery"].create(
+            [
+                {
+                    **common,
+                    "partner_id": portal_user.partner_id.id,
+                    "portal_subject": "Your personal desk offer",
+                    "portal_body": "<p>15% off the desk</p>",
+                },
+                {
+                    **common,
+                    "partner_id": stranger.id,
+                    "portal_subject": "Not for you",
+                    "portal_body": "<p>secret</p>",
+                },
+            ]
+        )
+        self.authenticate("mkt_portal_page", "mkt_portal_page")
+        response = self.url_open("/my/offers")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Your personal desk offer", response.text)
+        self.assertIn("15% off the desk", response.text)
+        self.assertNotIn("Not for you", response.text)
