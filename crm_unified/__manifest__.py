@@ -37,6 +37,11 @@
         "views/crm_unified_menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "crm_unified/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -11,3 +11,4 @@ from . import test_crm_interaction_security
 from . import test_crm_interaction_performance
 from . import test_import_crm_interaction
 from . import test_crm_partner_duplicate
+from . import test_ui

@@ -1,0 +1,80 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+// Platform proof: the CRM Unified app opens from the home menu and shows the interactions.
+registry.category("web_tour.tours").add("crm_unified_open_app_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open the CRM Unified app",
+            trigger: ".o_app[data-menu-xmlid='crm_unified.menu_root']",
+            run: "click",
+        },
+        {
+            content: "The app is open",
+            trigger: ".o_main_navbar .o_menu_brand:contains('CRM Unified')",
+        },
+        {
+            content: "Open the Customers menu",
+            trigger: ".o_main_navbar button[data-menu-xmlid='crm_unified.menu_customer']",
+            run: "click",
+        },
+        {
+            content: "Open the interactions",
+            trigger: ".dropdown-item[data-menu-xmlid='crm_unified.crm_interaction_menu']",
+            run: "click",
+        },
+        {
+            content: "The interaction list is shown",
+            trigger: ".o_list_view .o_breadcrumb:contains('Interactions')",
+        },
+    ],
+});
+
+// A salesperson opens a customer, logs a call from the Customer 360 tab and sees it first.
+registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
+    steps: () => [
+        {
+            content: "Open the Customer 360 tab",
+            trigger: ".o_form_view .o_notebook a.nav-link:contains('Customer 360')",
+            run: "click",
+        },
+        {
+            content: "The timeline shows the older history",
+            trigger: ".o_field_widget[name=latest_interaction_ids] .o_data_row:contains('Visit at the bakery')",
+        },
+        {
+            content: "Log a call",
+            trigger: "button[name=action_crm_log_call]",
+            run: "click",
+        },
+        {
+            content: "Describe the call",
+            trigger: ".modal .o_field_widget[name=subject] input",
+            run: "edit Called about the spring order",
+        },
+        {
+            content: "Note its outcome",
+            trigger: ".modal .o_field_widget[name=outcome] input",
+            run: "edit Will order 40 bags",
+        },
+        {
+            content: "Save the call",
+            trigger: ".modal button[name=action_log]",
+            run: "click",
+        },
+        {
+            content: "The call is at the top of the timeline",
+            trigger:
+                ".o_field_widget[name=latest_interaction_ids] .o_data_row:first-child:contains('Called about the spring order')",
+        },
+        {
+            content: "The older visit comes after it",
+            trigger:
+                ".o_field_widget[name=latest_interaction_ids] .o_data_row:nth-child(2):contains('Visit at the bakery')",
+        },
+    ],
+});
