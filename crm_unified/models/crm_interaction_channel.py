@@ -1,8 +1,9 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class CrmInteractionChannel(models.Model):
     _name = "crm.interaction.channel"
+    _inherit = ["crm.coded.mixin"]
     _description = "Interaction Channel"
     _order = "sequence, id"
     # Imports and quick search find a channel by its code ("phone") as well as its name.
@@ -22,8 +23,3 @@ class CrmInteractionChannel(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The channel code must be unique."),
     ]
-
-    @api.model
-    def _get_by_code(self, code):
-        """Channel for a technical code (capture hooks, imports), or an empty record."""
-        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class CrmInteractionDepartment(models.Model):
     _name = "crm.interaction.department"
+    _inherit = ["crm.coded.mixin"]
     _description = "Interaction Department"
     _order = "sequence, id"
 

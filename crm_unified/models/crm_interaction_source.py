@@ -79,19 +79,12 @@ class CrmInteractionSourceMixin(models.AbstractModel):
 
     @api.model
     def _crm_channel(self, code):
-        return self.env.ref(
-            f"crm_unified.interaction_channel_{code}", raise_if_not_found=False
-        ) or self.env["crm.interaction.channel"]._get_by_code(code)
+        return self.env["crm.interaction.channel"]._get_by_code(code)
 
     @api.model
     def _crm_department(self, code=None):
         code = code or self._crm_interaction_department
-        department = self.env.ref(
-            f"crm_unified.interaction_department_{code}", raise_if_not_found=False
-        )
-        return department or self.env["crm.interaction.department"].search(
-            [("code", "=", code)], limit=1
-        )
+        return self.env["crm.interaction.department"]._get_by_code(code)
 
     def _prepare_crm_interaction_values(self, event, subject, channel_code="other", **values):
         """Common values of an interaction captured from this document (one record)."""
