@@ -26,6 +26,8 @@
         "security/crm_segment_security.xml",
         "data/crm_interaction_channel_data.xml",
         "data/crm_interaction_department_data.xml",
+        "data/crm_rfm_label_data.xml",
+        "data/ir_cron_data.xml",
         "views/crm_interaction_channel_views.xml",
         "views/crm_interaction_department_views.xml",
         "data/crm_interaction_cron.xml",
@@ -34,9 +36,17 @@
         "views/crm_interaction_source_views.xml",
         "report/crm_partner_duplicate_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_segment_views.xml",
+        "views/crm_contact_consent_views.xml",
+        "views/crm_rfm_label_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
+        "report/crm_rfm_report_views.xml",
         "views/crm_unified_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/crm_segment_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_unified/static/tests/tours/*.js",

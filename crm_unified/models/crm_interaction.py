@@ -186,7 +186,10 @@ class CrmInteraction(models.Model):
         self._resolve_import_partners(vals_list)
         for vals in vals_list:
             self._check_required_values(vals)
-        return super().create(vals_list)
+        interactions = super().create(vals_list)
+        # Queue the customers' 360 profiles for a background recompute (one UPDATE).
+        interactions.partner_id._crm_mark_profile_dirty()
+        return interactions
 
     @api.model
     def _check_required_values(self, vals):

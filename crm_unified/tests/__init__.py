@@ -11,4 +11,8 @@ from . import test_crm_interaction_security
 from . import test_crm_interaction_performance
 from . import test_import_crm_interaction
 from . import test_crm_partner_duplicate
+from . import test_res_partner_profile
+from . import test_segment
+from . import test_consent
+from . import test_portal_preferences
 from . import test_ui
