@@ -45,6 +45,9 @@
         "views/crm_unified_menus.xml",
     ],
     "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/sale_order_demo.xml",
+        "demo/crm_interaction_demo.xml",
         "demo/crm_segment_demo.xml",
     ],
     "assets": {

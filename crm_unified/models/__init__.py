@@ -21,3 +21,4 @@ from . import mail_activity
 from . import res_users
 from . import res_partner_timeline
 from . import base_partner_merge_automatic_wizard
+from . import crm_interaction_demo

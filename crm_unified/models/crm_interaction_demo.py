@@ -1,0 +1,135 @@
+import random
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+
+# (channel code, weight) of the generated demo history.
+DEMO_CHANNELS = [
+    ("email", 35),
+    ("phone", 25),
+    ("meeting", 8),
+    ("visit", 5),
+    ("chat", 8),
+    ("sms", 5),
+    ("portal", 6),
+    ("letter", 2),
+    ("social", 6),
+]
+DEMO_DEPARTMENTS = [("sales", 50), ("support", 25), ("marketing", 15), ("accounting", 10)]
+DEMO_SUBJECTS = {
+    "sales": [
+        "Asked for a volume discount",
+        "Follow-up on the quotation",
+        "New product range presented",
+        "Delivery schedule agreed",
+        "Renewal of the yearly contract",
+    ],
+    "support": [
+        "Damaged delivery reported",
+        "Question about the invoice lines",
+        "Installation help",
+        "Complaint about a late delivery",
+    ],
+    "marketing": [
+        "Spring catalogue sent",
+        "Invitation to the trade fair",
+        "Newsletter: new seasonal products",
+        "Customer satisfaction survey",
+    ],
+    "accounting": [
+        "Payment reminder",
+        "Payment terms discussed",
+        "Copy of the invoice requested",
+    ],
+}
+
+
+class CrmInteraction(models.Model):
+    _inherit = "crm.interaction"
+
+    @api.model
+    def _demo_generate_history(self, paid_invoice_ids=()):
+        """Demo data only: pay some invoices and build a year of mixed-channel history.
+
+        Deterministic (fixed seed). Captured interactions are given the dates of
+        their documents so that the timeline reads like a real year.
+        """
+        self._demo_pay_invoices(self.env["account.move"].browse(paid_invoice_ids))
+        partners = self._demo_partners()
+        self._demo_align_captured_dates(partners)
+        self.create(self._demo_history_values(partners))
+
+    @api.model
+    def _demo_partners(self):
+        data = self.env["ir.model.data"].search(
+            [
+                ("module", "=", "crm_unified"),
+                ("model", "=", "res.partner"),
+                ("name", "=like", "partner_%_demo"),
+            ]
+        )
+        return self.env["res.partner"].browse(data.mapped("res_id")).exists()
+
+    @api.model
+    def _demo_pay_invoices(self, invoices):
+        for invoice in invoices.filtered(lambda move: move.state == "posted"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": invoice.invoice_date + timedelta(days=14)})._create_payments()
+
+    @api.model
+    def _demo_align_captured_dates(self, partners):
+        captured = self.search(
+            [("commercial_partner_id", "in", partners.commercial_partner_id.ids), ("source", "=", "automatic")]
+        )
+        for interaction in captured:
+            document = interaction.document_ref
+            if not document:
+                continue
+            if document._name == "sale.order":
+                interaction.date = document.date_order
+            elif document._name == "account.move":
+                day = document.invoice_date
+                if interaction.capture_event == "invoice_paid":
+                    day += timedelta(days=14)
+                interaction.date = datetime.combine(day, time(11, 0))
+
+    @api.model
+    def _demo_history_values(self, partners):
+        rnd = random.Random(2026)
+        channels = {code: self.env.ref(f"crm_unified.interaction_channel_{code}") for code, _w in DEMO_CHANNELS}
+        departments = {
+            code: self.env.ref(f"crm_unified.interaction_department_{code}") for code, _w in DEMO_DEPARTMENTS
+        }
+        users = self.env.ref("base.user_admin") | self.env.ref("base.user_demo", raise_if_not_found=False)
+        now = fields.Datetime.now()
+        vals_list = []
+        for company in partners.filtered("is_company").sorted("id"):
+            people = company | company.child_ids
+            tz = pytz.timezone(company.tz or "UTC")
+            for _i in range(rnd.randint(18, 40)):
+                department = rnd.choices(*zip(*DEMO_DEPARTMENTS))[0]
+                channel = rnd.choices(*zip(*DEMO_CHANNELS))[0]
+                local = datetime.combine(
+                    (now - timedelta(days=rnd.randint(1, 365))).date(),
+                    time(rnd.randint(8, 17), rnd.choice((0, 15, 30, 45))),
+                )
+                date = tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+                vals_list.append(
+                    {
+                        "partner_id": rnd.choice(people).id,
+                        "date": date,
+                        "channel_id": channels[channel].id,
+                        "direction": rnd.choices(("inbound", "outbound", "internal"), (45, 50, 5))[0],
+                        "department_id": departments[department].id,
+                        "user_id": rnd.choice(users).id,
+                        "subject": rnd.choice(DEMO_SUBJECTS[department]),
+                        "duration": rnd.choice((0.25, 0.5, 1.0)) if channel in ("phone", "meeting", "visit") else 0.0,
+                        "outcome": rnd.choice((False, "Answered", "Follow-up planned", "Resolved")),
+                        "confidential": department == "sales" and rnd.random() < 0.05,
+                        "source": "import" if rnd.random() < 0.1 else "manual",
+                    }
+                )
+        return vals_list
