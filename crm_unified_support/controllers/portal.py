@@ -8,7 +8,8 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 from odoo.osv import expression
 
-from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 # Largest file a customer may attach from the new-ticket form.
 MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
@@ -54,8 +55,12 @@ class SupportCustomerPortal(CustomerPortal):
             return [("name", "ilike", search)]
         return ["|", ("name", "ilike", search), ("reference", "ilike", search)]
 
-    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True)
-    def portal_my_tickets(self, page=1, sortby="date", filterby="all", search=None, search_in="all", **kw):
+    @http.route(
+        ["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True
+    )
+    def portal_my_tickets(
+        self, page=1, sortby="date", filterby="all", search=None, search_in="all", **kw
+    ):
         Ticket = request.env["crm.support.ticket"]
         sortings = self._support_searchbar_sortings()
         filters = self._support_searchbar_filters()
@@ -69,13 +74,21 @@ class SupportCustomerPortal(CustomerPortal):
         count = Ticket.search_count(domain)
         pager = portal_pager(
             url="/my/tickets",
-            url_args={"sortby": sortby, "filterby": filterby, "search": search, "search_in": search_in},
+            url_args={
+                "sortby": sortby,
+                "filterby": filterby,
+                "search": search,
+                "search_in": search_in,
+            },
             total=count,
             page=page,
             step=self._items_per_page,
         )
         tickets = Ticket.search(
-            domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager["offset"],
         )
         request.session["my_tickets_history"] = tickets.ids[:100]
         values = self._prepare_portal_layout_values()
@@ -127,7 +140,13 @@ class SupportCustomerPortal(CustomerPortal):
                 values["rating_token"] = ticket_sudo._rating_get_access_token()
         return request.render("crm_unified_support.portal_my_ticket", values)
 
-    @http.route(["/my/tickets/<int:ticket_id>/close"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        ["/my/tickets/<int:ticket_id>/close"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
     def portal_close_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
         try:
@@ -181,7 +200,9 @@ class SupportCustomerPortal(CustomerPortal):
             raise UserError(request.env._("Give your ticket a subject."))
         type_id = False
         if post.get("type_id"):
-            ticket_type = request.env["crm.support.ticket.type"].sudo().browse(int(post["type_id"])).exists()
+            ticket_type = (
+                request.env["crm.support.ticket.type"].sudo().browse(int(post["type_id"])).exists()
+            )
             type_id = ticket_type.id
         description = (post.get("description") or "").strip()
         partner = request.env.user.partner_id

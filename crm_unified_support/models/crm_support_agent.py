@@ -45,8 +45,16 @@ class CrmSupportAgent(models.Model):
     open_ticket_count = fields.Integer(compute="_compute_open_ticket_count")
 
     _sql_constraints = [
-        ("user_company_uniq", "unique (user_id, company_id)", "This user already has an agent profile in this company."),
-        ("capacity_positive", "CHECK (capacity >= 0)", "The capacity of an agent cannot be negative."),
+        (
+            "user_company_uniq",
+            "unique (user_id, company_id)",
+            "This user already has an agent profile in this company.",
+        ),
+        (
+            "capacity_positive",
+            "CHECK (capacity >= 0)",
+            "The capacity of an agent cannot be negative.",
+        ),
     ]
 
     def _compute_open_ticket_count(self):

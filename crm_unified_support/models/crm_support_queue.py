@@ -24,7 +24,9 @@ class CrmSupportQueue(models.Model):
         return self.env["crm.support.stage"].search([("queue_ids", "=", False)])
 
     def _default_ack_template(self):
-        return self.env.ref("crm_unified_support.mail_template_ticket_ack", raise_if_not_found=False)
+        return self.env.ref(
+            "crm_unified_support.mail_template_ticket_ack", raise_if_not_found=False
+        )
 
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -127,8 +129,16 @@ class CrmSupportQueue(models.Model):
     sla_ids = fields.One2many("crm.support.sla", "queue_id", string="SLA Policies")
 
     _sql_constraints = [
-        ("auto_close_days_positive", "CHECK (auto_close_days >= 0)", "Auto-close days cannot be negative."),
-        ("reopen_grace_days_positive", "CHECK (reopen_grace_days >= 0)", "The reopen grace period cannot be negative."),
+        (
+            "auto_close_days_positive",
+            "CHECK (auto_close_days >= 0)",
+            "Auto-close days cannot be negative.",
+        ),
+        (
+            "reopen_grace_days_positive",
+            "CHECK (reopen_grace_days >= 0)",
+            "The reopen grace period cannot be negative.",
+        ),
     ]
 
     def _compute_ticket_counts(self):
@@ -205,9 +215,16 @@ class CrmSupportQueue(models.Model):
 
     @api.model
     def _cron_assign_tickets(self, batch_size=200):
+        """Route a batch of tickets; the cron runs again at once while
+        assignable tickets remain (each run is its own transaction)."""
         queues = self.search([("assignment_method", "!=", "manual")])
         assigned = queues._assign_tickets(limit=batch_size)
-        self.env["ir.cron"]._notify_progress(done=len(assigned), remaining=0)
+        remaining = 0
+        if len(assigned) >= batch_size:
+            remaining = self.env["crm.support.ticket"].search_count(
+                [("queue_id", "in", queues.ids), ("user_id", "=", False), ("is_closed", "=", False)]
+            )
+        self.env["ir.cron"]._notify_progress(done=len(assigned), remaining=remaining)
 
     def _assign_tickets(self, tickets=None, limit=None):
         """Give unassigned open tickets to available agents.
@@ -225,13 +242,33 @@ class CrmSupportQueue(models.Model):
         Ticket = self.env["crm.support.ticket"]
         assigned = Ticket.browse()
         for queue in self.filtered(lambda q: q.assignment_method != "manual"):
-            domain = [("queue_id", "=", queue.id), ("user_id", "=", False), ("is_closed", "=", False)]
-            if tickets is not None:
-                domain.append(("id", "in", tickets.ids))
-            candidates = Ticket.search(domain, order="priority desc, id", limit=limit)
+            candidates = Ticket.browse(queue._lock_candidate_tickets(tickets, limit))
             if candidates:
                 assigned |= queue._assign_queue_tickets(candidates)
         return assigned
+
+    def _lock_candidate_tickets(self, tickets=None, limit=None):
+        """Ids of unassigned open tickets of the queue, locked for this
+        transaction; tickets another worker holds are skipped, not waited for."""
+        self.ensure_one()
+        self.env["crm.support.ticket"].flush_model()
+        query = SQL(
+            "SELECT id FROM crm_support_ticket WHERE queue_id = %s AND user_id IS NULL "
+            "AND is_closed IS NOT TRUE AND active %s ORDER BY priority DESC, id %s "
+            "FOR NO KEY UPDATE SKIP LOCKED",
+            self.id,
+            SQL("AND id = ANY(%s)", tickets.ids) if tickets is not None else SQL(),
+            SQL("LIMIT %s", limit) if limit else SQL(),
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return [row[0] for row in self.env.cr.fetchall()]
+        except CLAIM_RACE_ERRORS:
+            _logger.info(
+                "Queue %s: candidate tickets changed by another worker, retry later", self.id
+            )
+            return []
 
     def _get_available_agents(self):
         """Agents of the queue who work now and have room for one more ticket.
@@ -261,7 +298,9 @@ class CrmSupportQueue(models.Model):
         return method(ticket, agents, load_by_agent)
 
     def _routing_rank_round_robin(self, ticket, agents, load_by_agent):
-        return agents.sorted(lambda a: (a.last_assignment_date or fields.Datetime.to_datetime("1970-01-01"), a.id))
+        return agents.sorted(
+            lambda a: (a.last_assignment_date or fields.Datetime.to_datetime("1970-01-01"), a.id)
+        )
 
     def _routing_rank_least_open(self, ticket, agents, load_by_agent):
         return agents.sorted(lambda a: (load_by_agent[a.id], a.id))
@@ -294,7 +333,7 @@ class CrmSupportQueue(models.Model):
                     # leave the agent to that worker for the rest of the batch.
                     load_by_agent[agent.id] = agent.capacity
         assigned = tickets.browse(list(claimed))
-        assigned.invalidate_recordset(["user_id"])
+        assigned.invalidate_recordset(["user_id", "date_assign", "write_date", "write_uid"])
         for ticket in assigned:
             ticket._routing_after_assign(claimed[ticket.id].user_id)
         return assigned
@@ -323,7 +362,8 @@ class CrmSupportQueue(models.Model):
                 step = "agent"
                 cr.execute(
                     SQL(
-                        "SELECT id FROM crm_support_agent WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                        "SELECT id FROM crm_support_agent WHERE id = %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED",
                         agent.id,
                     ),
                     log_exceptions=False,
@@ -344,15 +384,16 @@ class CrmSupportQueue(models.Model):
                     return "agent_busy"
                 cr.execute(
                     SQL(
-                        "UPDATE crm_support_agent SET last_assignment_date = now() at time zone 'UTC' "
-                        "WHERE id = %s",
+                        "UPDATE crm_support_agent "
+                        "SET last_assignment_date = now() at time zone 'UTC' WHERE id = %s",
                         agent.id,
                     ),
                     log_exceptions=False,
                 )
                 cr.execute(
                     SQL(
-                        "UPDATE crm_support_ticket SET user_id = %s, date_assign = now() at time zone 'UTC', "
+                        "UPDATE crm_support_ticket SET user_id = %s, "
+                        "date_assign = now() at time zone 'UTC', "
                         "write_date = now() at time zone 'UTC', write_uid = %s WHERE id = %s",
                         agent.user_id.id,
                         self.env.uid,

@@ -35,6 +35,14 @@ class CrmSupportSlaEscalation(models.Model):
     )
 
     _sql_constraints = [
-        ("percent_positive", "CHECK (percent > 0)", "An escalation level needs a positive percentage."),
-        ("percent_uniq", "unique (sla_id, percent)", "Two escalation levels of a policy cannot share a percentage."),
+        (
+            "percent_positive",
+            "CHECK (percent > 0)",
+            "An escalation level needs a positive percentage.",
+        ),
+        (
+            "percent_uniq",
+            "unique (sla_id, percent)",
+            "Two escalation levels of a policy cannot share a percentage.",
+        ),
     ]

@@ -1,9 +1,10 @@
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools.mail import email_normalize, email_normalize_all, email_split_tuples
 
 _logger = logging.getLogger(__name__)
 
@@ -215,9 +216,7 @@ class CrmSupportTicket(models.Model):
             if vals.get("reference", "/") == "/":
                 company = company_by_queue.get(vals.get("queue_id"), self.env.company)
                 vals["reference"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("crm.support.ticket")
+                    self.env["ir.sequence"].with_company(company).next_by_code("crm.support.ticket")
                     or "/"
                 )
             vals.setdefault("date_last_stage_update", now)
@@ -251,7 +250,9 @@ class CrmSupportTicket(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_history(self):
         if not self.env.user.has_group("crm_unified_support.group_support_manager"):
-            raise UserError(self.env._("Only support managers can delete tickets; archive them instead."))
+            raise UserError(
+                self.env._("Only support managers can delete tickets; archive them instead.")
+            )
 
     # ---- Stage changes ----
 
@@ -305,6 +306,13 @@ class CrmSupportTicket(models.Model):
             return self.env.ref("crm_unified_support.mt_ticket_stage")
         return super()._track_subtype(init_values)
 
+    # ---- Routing ----
+
+    def _routing_after_assign(self, user):
+        """Hook run after routing gave this ticket to ``user``."""
+        self.ensure_one()
+        self.message_subscribe(partner_ids=user.partner_id.ids)
+
     # ---- Followers ----
 
     def _subscribe_salespersons(self):
@@ -329,7 +337,9 @@ class CrmSupportTicket(models.Model):
             matching = matches.get(ticket.id, policies.browse())
             lines = ticket.sla_status_ids
             to_drop |= lines.filtered(
-                lambda line: not line.reached_date and line.sla_id not in matching
+                lambda line, matching=matching: (
+                    not line.reached_date and line.sla_id not in matching
+                )
             )
             existing = {(line.sla_id.id, line.target_type) for line in lines}
             for policy in matching:
@@ -352,7 +362,8 @@ class CrmSupportTicket(models.Model):
             "sla_id": policy.id,
             "target_type": target_type,
             "target_hours": hours,
-            "start_date": start or self.create_date or now,
+            # create_date is the transaction's start; never later than now.
+            "start_date": start or min(self.create_date or now, now),
             "paused_since": now if self.stage_id.pause_sla else False,
         }
 
@@ -366,10 +377,14 @@ class CrmSupportTicket(models.Model):
             and not message.subtype_id.internal
             and message.author_id
         ):
+            # sudo: SLA clocks, reply dates and the customer history are
+            # bookkeeping of a message the author was allowed to post (a portal
+            # customer may post on their ticket without write access).
+            ticket = self.sudo()
             if message.author_id.user_ids.filtered(lambda u: not u._is_public() and not u.share):
-                self._on_agent_reply(message)
+                ticket._on_agent_reply(message.sudo())
             else:
-                self._on_customer_message(message)
+                ticket._on_customer_message(message.sudo())
         return res
 
     def _on_agent_reply(self, message):
@@ -417,7 +432,7 @@ class CrmSupportTicket(models.Model):
         return {
             ticket.id: {
                 "partner_ids": ticket.partner_id.ids,
-                "email_to": ",".join(tools.email_normalize_all(ticket.partner_email or ""))
+                "email_to": ",".join(email_normalize_all(ticket.partner_email or ""))
                 if not ticket.partner_id
                 else False,
                 "email_cc": False,
@@ -470,7 +485,7 @@ class CrmSupportTicket(models.Model):
         :return: res.partner (empty when the sender has no usable address)
         """
         Partner = self.env["res.partner"]
-        email = tools.email_normalize(email_from or "", strict=True)
+        email = email_normalize(email_from or "", strict=True)
         if not email:
             return Partner
         partner = Partner.search(
@@ -478,7 +493,7 @@ class CrmSupportTicket(models.Model):
         )
         if partner:
             return partner
-        names = tools.email_split_tuples(email_from)
+        names = email_split_tuples(email_from)
         name = (names[0][0] if names else "") or email
         return Partner.create({"name": name, "email": email})
 
@@ -486,13 +501,16 @@ class CrmSupportTicket(models.Model):
         if not cc:
             return
         emails = [
-            tools.email_normalize(email)
-            for _name, email in tools.email_split_tuples(cc)
-            if tools.email_normalize(email)
+            email_normalize(email)
+            for _name, email in email_split_tuples(cc)
+            if email_normalize(email)
         ]
         # Our own aliases in CC must not become followers (mail loops).
         alias_emails = set(
-            self.env["mail.alias"].sudo().search([("alias_full_name", "in", emails)]).mapped("alias_full_name")
+            self.env["mail.alias"]
+            .sudo()
+            .search([("alias_full_name", "in", emails)])
+            .mapped("alias_full_name")
         )  # sudo: aliases are configuration users may not read; only addresses are compared
         emails = [email for email in emails if email not in alias_emails]
         if not emails:
@@ -636,7 +654,9 @@ class CrmSupportTicket(models.Model):
             "direction": directions[event],
             "department_id": self.env.ref("crm_unified.interaction_department_support").id,
             "user_id": (
-                message.author_id.user_ids[:1].id if message and event != "customer_message" else False
+                message.author_id.user_ids[:1].id
+                if message and event != "customer_message"
+                else False
             )
             or self.user_id.id,
             "subject": subjects[event] % {"ref": self.reference, "name": self.name},
@@ -651,7 +671,15 @@ class CrmSupportTicket(models.Model):
 
     # ---- Rating ----
 
-    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None, notify_delay_send=False):
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
         rating = super().rating_apply(
             rate,
             token=token,
@@ -713,10 +741,16 @@ class CrmSupportTicket(models.Model):
         """Close the ticket on the customer's request (portal)."""
         for ticket in self:
             if not ticket.queue_id.allow_portal_close:
-                raise UserError(self.env._("Tickets of this queue cannot be closed from the portal."))
+                raise UserError(
+                    self.env._("Tickets of this queue cannot be closed from the portal.")
+                )
             stage = ticket.queue_id.stage_ids.filtered("is_closed")[:1]
             if not stage:
-                raise UserError(self.env._("The queue %(queue)s has no closing stage.", queue=ticket.queue_id.name))
+                raise UserError(
+                    self.env._(
+                        "The queue %(queue)s has no closing stage.", queue=ticket.queue_id.name
+                    )
+                )
             ticket.stage_id = stage
 
     @api.model

@@ -27,9 +27,7 @@ class CrmSupportTicketSla(models.Model):
     _description = "Ticket SLA Status"
     _order = "deadline, id"
 
-    ticket_id = fields.Many2one(
-        "crm.support.ticket", required=True, index=True, ondelete="cascade"
-    )
+    ticket_id = fields.Many2one("crm.support.ticket", required=True, index=True, ondelete="cascade")
     sla_id = fields.Many2one(
         "crm.support.sla", string="SLA Policy", required=True, index=True, ondelete="cascade"
     )
@@ -66,7 +64,9 @@ class CrmSupportTicketSla(models.Model):
         help="Highest escalation level already fired for this status; levels fire once.",
     )
 
-    @api.depends("start_date", "target_hours", "paused_hours", "ticket_id.queue_id.resource_calendar_id")
+    @api.depends(
+        "start_date", "target_hours", "paused_hours", "ticket_id.queue_id.resource_calendar_id"
+    )
     def _compute_deadline(self):
         for line in self:
             calendar = line.ticket_id.queue_id.resource_calendar_id
@@ -104,7 +104,9 @@ class CrmSupportTicketSla(models.Model):
         calendar = self.ticket_id.queue_id.resource_calendar_id
         if not calendar:
             return (end - start).total_seconds() / 3600
-        return calendar.get_work_hours_count(utc.localize(start), utc.localize(end), compute_leaves=True)
+        return calendar.get_work_hours_count(
+            utc.localize(start), utc.localize(end), compute_leaves=True
+        )
 
     # ---- Clock events ----
 
@@ -113,12 +115,16 @@ class CrmSupportTicketSla(models.Model):
             lambda line: line.target_type in target_types and not line.reached_date
         )
         for line in lines:
-            paused = line.paused_since and line._working_hours_between(line.paused_since, when) or 0.0
+            paused = (
+                line.paused_since and line._working_hours_between(line.paused_since, when)
+            ) or 0.0
             if paused:
                 line.write({"paused_hours": line.paused_hours + paused, "paused_since": False})
             late = line.deadline and when > line.deadline
             line.write({"reached_date": when, "state": "reached_late" if late else "reached"})
-        late = lines.filtered(lambda line: line.state == "reached_late" and line.escalation_percent < 100)
+        late = lines.filtered(
+            lambda line: line.state == "reached_late" and line.escalation_percent < 100
+        )
         late._log_breach()
 
     def _unreach(self):
@@ -241,7 +247,8 @@ class CrmSupportTicketSla(models.Model):
                 deadline=self.deadline,
             )
         return self.env._(
-            "SLA %(policy)s: %(percent)s%% of the %(target)s time is used; due on %(deadline)s (UTC).",
+            "SLA %(policy)s: %(percent)s%% of the %(target)s time is used; "
+            "due on %(deadline)s (UTC).",
             policy=self.sla_id.name,
             percent=level.percent,
             target=target,

@@ -1,3 +1,5 @@
+import codecs
+
 from odoo import models
 
 # Headers marking a message as sent by a machine (RFC 3834, RFC 2076 and
@@ -19,5 +21,31 @@ class MailThread(models.AbstractModel):
         )
         if is_auto:
             self = self.with_context(crm_support_auto_submitted=True)
-        routes = [self.env["crm.support.ticket"]._route_followup_ticket(route) for route in routes or ()]
+        routes = [
+            self.env["crm.support.ticket"]._route_followup_ticket(route) for route in routes or ()
+        ]
         return super()._message_route_process(message, message_dict, routes)
+
+    def _message_parse_extract_payload(self, message, message_dict, save_original=False):
+        """Mail with a charset Python does not know (broken or exotic mailers)
+        is read as UTF-8 with replacement characters instead of failing."""
+        try:
+            return super()._message_parse_extract_payload(
+                message, message_dict, save_original=save_original
+            )
+        except LookupError:
+            for part in message.walk():
+                charset = part.get_param("charset")
+                if charset and not _known_charset(str(charset)):
+                    part.set_param("charset", "utf-8")
+            return super()._message_parse_extract_payload(
+                message, message_dict, save_original=save_original
+            )
+
+
+def _known_charset(charset):
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return False
+    return True

@@ -40,15 +40,19 @@ class ResPartner(models.Model):
             )
         )
         # sudo: same as above, only averages of the customer's own ratings.
-        ratings = self.env["rating.rating"].sudo()._read_group(
-            [
-                ("res_model", "=", "crm.support.ticket"),
-                ("consumed", "=", True),
-                ("rating", ">", 0),
-                ("partner_id.commercial_partner_id", "in", commercial_ids),
-            ],
-            ["partner_id"],
-            ["rating:sum", "__count"],
+        ratings = (
+            self.env["rating.rating"]
+            .sudo()
+            ._read_group(
+                [
+                    ("res_model", "=", "crm.support.ticket"),
+                    ("consumed", "=", True),
+                    ("rating", ">", 0),
+                    ("partner_id.commercial_partner_id", "in", commercial_ids),
+                ],
+                ["partner_id"],
+                ["rating:sum", "__count"],
+            )
         )
         rating_sum = {}
         for partner, total, count in ratings:

@@ -40,5 +40,8 @@ class SaleOrder(models.Model):
             "crm_unified_support.crm_support_ticket_action"
         )
         action["domain"] = [("sale_order_id", "=", self.id)]
-        action["context"] = {"default_sale_order_id": self.id, "default_partner_id": self.partner_id.id}
+        action["context"] = {
+            "default_sale_order_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
         return action

@@ -1,0 +1,10 @@
+from . import (
+    test_escalation,
+    test_history,
+    test_mail_gateway,
+    test_portal,
+    test_routing,
+    test_routing_concurrency,
+    test_security,
+    test_sla,
+)

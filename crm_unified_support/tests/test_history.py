@@ -1,0 +1,150 @@
+from freezegun import freeze_time
+
+from odoo.tests import Form, tagged
+
+from .common import SupportCommon
+
+
+@tagged("post_install", "-at_install")
+class TestHistory(SupportCommon):
+    def _logs(self, ticket):
+        return self.env["crm.interaction"].search(
+            [("res_model", "=", ticket._name), ("res_id", "=", ticket.id)], order="id"
+        )
+
+    def test_ticket_events_logged_to_customer_history(self):
+        ticket = self._create_ticket(user_id=self.user_support.id)
+        ticket.message_post(
+            body="customer writes",
+            author_id=self.customer.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        ticket.with_user(self.user_support).message_post(
+            body="first answer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        ticket.with_user(self.user_support).message_post(
+            body="second answer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        ticket.message_post(body="internal only", subtype_xmlid="mail.mt_note")
+        ticket.stage_id = self.stage_solved
+        ticket.rating_apply(5, token=ticket._rating_get_access_token(), feedback="great")
+        logs = self._logs(ticket)
+        subjects = logs.mapped("subject")
+        self.assertEqual(len(logs), 6, subjects)
+        self.assertTrue(subjects[0].startswith(f"Ticket {ticket.reference} opened"))
+        self.assertIn("Customer message", subjects[1])
+        self.assertIn("First answer", subjects[2])
+        self.assertIn("Answer on ticket", subjects[3])
+        self.assertIn("solved", subjects[4])
+        self.assertIn("rated", subjects[5])
+        self.assertEqual(logs[5].outcome, "5/5")
+        self.assertEqual(
+            logs.department_id, self.env.ref("crm_unified.interaction_department_support")
+        )
+        self.assertEqual(
+            logs.mapped("direction"),
+            ["inbound", "inbound", "outbound", "outbound", "internal", "inbound"],
+        )
+        self.assertEqual(set(logs.mapped("res_id")), {ticket.id})
+
+    def test_partner_support_figures_and_one_click_timeline(self):
+        ticket = self._create_ticket()
+        self._create_ticket(partner_id=self.customer_colleague.id)
+        closed = self._create_ticket()
+        closed.stage_id = self.stage_solved
+        closed.rating_apply(4, token=closed._rating_get_access_token())
+        ticket.sla_failed = True
+        self.customer_company.invalidate_recordset()
+        self.assertEqual(
+            self.customer_company.support_ticket_count, 2, "Open tickets of all contacts"
+        )
+        self.assertEqual(self.customer.support_ticket_count, 2)
+        self.assertEqual(self.customer_company.support_sla_breach_count, 1)
+        self.assertEqual(self.customer_company.support_rating_avg, 4.0)
+        action = ticket.action_view_customer_history()
+        self.assertEqual(action["res_model"], "crm.interaction")
+        self.assertIn(("commercial_partner_id", "=", self.customer_company.id), action["domain"])
+        tickets_action = self.customer.action_view_support_tickets()
+        self.assertEqual(
+            self.env["crm.support.ticket"].search(tickets_action["domain"]).commercial_partner_id,
+            self.customer_company,
+        )
+
+    def test_handoff_ticket_to_opportunity_and_back(self):
+        salesperson = self.env["res.users"].create(
+            {
+                "name": "Sam Sales",
+                "login": "sup_sam_sales",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        self.customer_company.user_id = salesperson
+        ticket = self._create_ticket(name="Wants the premium plan")
+        action = ticket.action_create_opportunity()
+        lead = self.env["crm.lead"].browse(action["res_id"])
+        self.assertEqual(ticket.lead_id, lead)
+        self.assertEqual(lead.support_ticket_ids, ticket)
+        self.assertEqual(lead.partner_id, self.customer)
+        self.assertEqual(
+            lead.user_id, salesperson, "The customer's salesperson gets the opportunity"
+        )
+        # From the opportunity, open a ticket: linked both ways.
+        ctx = lead.action_open_support_ticket()["context"]
+        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+            form.queue_id = self.queue
+        new_ticket = form.record
+        self.assertEqual(new_ticket.lead_id, lead)
+        self.assertEqual(lead.support_ticket_count, 2)
+
+    def test_handoff_from_sale_order(self):
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        ctx = order.action_open_support_ticket()["context"]
+        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+            form.queue_id = self.queue
+        ticket = form.record
+        self.assertEqual(ticket.sale_order_id, order)
+        self.assertEqual(ticket.partner_id, self.customer)
+        self.assertEqual(order.support_ticket_count, 1)
+
+    def test_salesperson_follows_when_queue_says_so(self):
+        salesperson = self.env["res.users"].create(
+            {
+                "name": "Sue Sales",
+                "login": "sup_sue_sales",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        self.customer_company.user_id = salesperson
+        ticket = self._create_ticket()
+        self.assertNotIn(salesperson.partner_id, ticket.message_partner_ids)
+        self.queue.follow_salesperson = True
+        ticket = self._create_ticket()
+        self.assertIn(salesperson.partner_id, ticket.message_partner_ids)
+
+    def test_stage_template_and_rating_request_on_close(self):
+        template = self.env.ref("crm_unified_support.mail_template_ticket_solved")
+        self.stage_solved.template_id = template
+        ticket = self._create_ticket()
+        with self.mock_mail_gateway():
+            ticket.stage_id = self.stage_solved
+            self.flush_tracking()
+        self.assertTrue(ticket.rating_ids, "A rating request was prepared")
+        bodies = ticket.message_ids.mapped("body")
+        self.assertTrue(any("solved" in (b or "") for b in bodies))
+
+    def test_auto_close_after_notice(self):
+        self.queue.auto_close_days = 3
+        with freeze_time("2026-03-02 10:00:00"):
+            ticket = self._create_ticket()
+            ticket.stage_id = self.stage_waiting
+        with freeze_time("2026-03-04 10:00:00"):
+            self.env["crm.support.ticket"]._cron_auto_close()
+        self.assertFalse(ticket.auto_close_notice_date)
+        with freeze_time("2026-03-05 11:00:00"):
+            self.env["crm.support.ticket"]._cron_auto_close()
+        self.assertTrue(ticket.auto_close_notice_date)
+        self.assertFalse(ticket.is_closed)
+        with freeze_time("2026-03-06 12:00:00"):
+            self.env["crm.support.ticket"]._cron_auto_close()
+        self.assertTrue(ticket.is_closed)
