@@ -1,7 +1,11 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import time as safe_time
 
 
 class CrmSegment(models.Model):
@@ -106,9 +110,20 @@ class CrmSegment(models.Model):
 
     # ---- Business methods ----
 
+    def _get_eval_context(self):
+        """Names a rule may use, as in Odoo's own filters (uid, context_today...)."""
+        return {
+            "uid": self.env.uid,
+            "user": self.env.user,
+            "time": safe_time,
+            "datetime": safe_datetime,
+            "relativedelta": relativedelta,
+            "context_today": lambda: fields.Date.context_today(self),
+        }
+
     def _get_partner_domain(self):
         self.ensure_one()
-        domain = safe_eval(self.domain or "[]")
+        domain = safe_eval(self.domain or "[]", self._get_eval_context())
         if not isinstance(domain, list | tuple):
             raise ValidationError(self.env._("A segment rule must be a list of conditions."))
         domain = list(domain)

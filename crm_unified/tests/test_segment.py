@@ -139,3 +139,14 @@ class TestSegment(BaseCommon):
         self.assertIn(shared, visible)
         self.assertIn(self.segment, visible)
         self.assertNotIn(foreign, visible)
+
+    def test_rule_may_use_dates_relative_to_today(self):
+        recent = self.env["crm.segment"].create(
+            {
+                "name": "Created this year",
+                "domain": "[('ref', '=', 'SEGTEST'), ('create_date', '>=', "
+                "(context_today() - relativedelta(years=1)).strftime('%Y-%m-%d'))]",
+            }
+        )
+        recent._refresh_members()
+        self.assertEqual(recent.partner_ids, self.ukrainians | self.others)
