@@ -223,6 +223,12 @@ class ResPartner(models.Model):
         sanitize=False,
         groups=CRM_USER_GROUP,
     )
+    rfm_position_html = fields.Html(
+        string="RFM Position",
+        compute="_compute_rfm_position_html",
+        sanitize=False,
+        groups=CRM_USER_GROUP,
+    )
     channel_trend_html = fields.Html(
         string="Monthly Trend per Channel",
         compute="_compute_channel_trend_html",
@@ -395,6 +401,38 @@ class ResPartner(models.Model):
                 'border-collapse: separate;"><thead><tr><th></th>%s</tr></thead>'
                 "<tbody>%s</tbody></table>"
             ) % (head, rows)
+
+    @api.depends("rfm_recency", "rfm_frequency", "rfm_monetary")
+    def _compute_rfm_position_html(self):
+        """5 x 5 grid, frequency across and recency up, the customer's cell marked."""
+        title_f = self.env._("Frequency")
+        title_r = self.env._("Recency")
+        for partner in self:
+            if not partner.rfm_recency:
+                partner.rfm_position_html = False
+                continue
+            rows = Markup("")
+            for recency in range(5, 0, -1):
+                cells = Markup("")
+                for frequency in range(1, 6):
+                    mine = (recency, frequency) == (partner.rfm_recency, partner.rfm_frequency)
+                    cells += Markup(
+                        '<td class="text-center" style="width: 1.8em; height: 1.8em; '
+                        'background-color: rgba(1, 126, 132, %s); color: #fff;">%s</td>'
+                    ) % (
+                        0.9 if mine else round(0.06 * (recency + frequency), 2),
+                        Markup("M%s") % partner.rfm_monetary if mine else "",
+                    )
+                rows += Markup('<tr><th class="fw-normal pe-1">%s</th>%s</tr>') % (recency, cells)
+            footer = Markup("").join(
+                Markup('<th class="fw-normal text-center">%s</th>') % f for f in range(1, 6)
+            )
+            partner.rfm_position_html = Markup(
+                '<table class="o_crm_unified_rfm small" style="border-spacing: 2px; '
+                'border-collapse: separate;"><tbody>%s</tbody><tfoot><tr><th>%s ↑</th>%s</tr>'
+                '<tr><th></th><th colspan="5" class="fw-normal text-center">%s →</th></tr>'
+                "</tfoot></table>"
+            ) % (rows, title_r, footer, title_f)
 
     def _compute_channel_trend_html(self):
         """Interactions per channel and month over the last 12 months (one query)."""

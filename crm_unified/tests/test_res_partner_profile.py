@@ -256,3 +256,5 @@ class TestPartnerProfile(ProfileCommon):
         self.assertIn("Phone", trend)
         self.assertIn(">4</td>", trend, "4 calls in June 2026")
         self.assertFalse(self.g.contact_heatmap_html)
+        self.assertIn(">M5</td>", str(self.a.rfm_position_html), "A sits at R4 F5 with M5")
+        self.assertFalse(self.g.rfm_position_html)
