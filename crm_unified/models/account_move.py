@@ -21,12 +21,16 @@ class AccountMove(models.Model):
         if invoices:
             # "in payment" then "paid" both call this hook: log the payment once.
             # sudo: only checks whether the event was already captured.
-            already = self.env["crm.interaction"].sudo().search(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_id", "in", invoices.ids),
-                    ("capture_event", "=", "invoice_paid"),
-                ]
+            already = (
+                self.env["crm.interaction"]
+                .sudo()
+                .search(
+                    [
+                        ("res_model", "=", self._name),
+                        ("res_id", "in", invoices.ids),
+                        ("capture_event", "=", "invoice_paid"),
+                    ]
+                )
             )
             logged_ids = set(already.mapped("res_id"))
             invoices.filtered(lambda move: move.id not in logged_ids)._crm_capture(
@@ -49,9 +53,7 @@ class AccountMove(models.Model):
     def _prepare_invoice_posted_interaction_values(self):
         return self._prepare_crm_interaction_values(
             "invoice_posted",
-            self.env._(
-                "%(type)s %(name)s posted", type=self.type_name, name=self.name
-            ),
+            self.env._("%(type)s %(name)s posted", type=self.type_name, name=self.name),
             outcome=self.env._(
                 "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
             ),

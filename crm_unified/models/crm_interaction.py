@@ -273,7 +273,9 @@ class CrmInteraction(models.Model):
             )
             if not partner:
                 given = ", ".join(
-                    f"{self._fields[fname].string}: {value}" for fname, value in keys.items() if value
+                    f"{self._fields[fname].string}: {value}"
+                    for fname, value in keys.items()
+                    if value
                 )
                 raise ValidationError(
                     self.env._("No customer matches this row (%(values)s).", values=given)

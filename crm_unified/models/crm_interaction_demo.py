@@ -17,7 +17,10 @@ DEMO_CHANNELS = [
     ("letter", 2),
     ("social", 6),
 ]
+DEMO_DIRECTIONS = [("inbound", 45), ("outbound", 50), ("internal", 5)]
 DEMO_DEPARTMENTS = [("sales", 50), ("support", 25), ("marketing", 15), ("accounting", 10)]
+# Channels whose interactions last a while.
+TIMED = ("phone", "meeting", "visit")
 DEMO_SUBJECTS = {
     "sales": [
         "Asked for a volume discount",
@@ -44,6 +47,11 @@ DEMO_SUBJECTS = {
         "Copy of the invoice requested",
     ],
 }
+
+
+def _weighted_choice(rnd, weighted):
+    values, weights = zip(*weighted, strict=True)
+    return rnd.choices(values, weights)[0]
 
 
 class CrmInteraction(models.Model):
@@ -82,7 +90,10 @@ class CrmInteraction(models.Model):
     @api.model
     def _demo_align_captured_dates(self, partners):
         captured = self.search(
-            [("commercial_partner_id", "in", partners.commercial_partner_id.ids), ("source", "=", "automatic")]
+            [
+                ("commercial_partner_id", "in", partners.commercial_partner_id.ids),
+                ("source", "=", "automatic"),
+            ]
         )
         for interaction in captured:
             document = interaction.document_ref
@@ -99,19 +110,25 @@ class CrmInteraction(models.Model):
     @api.model
     def _demo_history_values(self, partners):
         rnd = random.Random(2026)
-        channels = {code: self.env.ref(f"crm_unified.interaction_channel_{code}") for code, _w in DEMO_CHANNELS}
-        departments = {
-            code: self.env.ref(f"crm_unified.interaction_department_{code}") for code, _w in DEMO_DEPARTMENTS
+        channels = {
+            code: self.env.ref(f"crm_unified.interaction_channel_{code}")
+            for code, _w in DEMO_CHANNELS
         }
-        users = self.env.ref("base.user_admin") | self.env.ref("base.user_demo", raise_if_not_found=False)
+        departments = {
+            code: self.env.ref(f"crm_unified.interaction_department_{code}")
+            for code, _w in DEMO_DEPARTMENTS
+        }
+        users = self.env.ref("base.user_admin") | self.env.ref(
+            "base.user_demo", raise_if_not_found=False
+        )
         now = fields.Datetime.now()
         vals_list = []
         for company in partners.filtered("is_company").sorted("id"):
             people = company | company.child_ids
             tz = pytz.timezone(company.tz or "UTC")
             for _i in range(rnd.randint(18, 40)):
-                department = rnd.choices(*zip(*DEMO_DEPARTMENTS))[0]
-                channel = rnd.choices(*zip(*DEMO_CHANNELS))[0]
+                department = _weighted_choice(rnd, DEMO_DEPARTMENTS)
+                channel = _weighted_choice(rnd, DEMO_CHANNELS)
                 local = datetime.combine(
                     (now - timedelta(days=rnd.randint(1, 365))).date(),
                     time(rnd.randint(8, 17), rnd.choice((0, 15, 30, 45))),
@@ -122,11 +139,11 @@ class CrmInteraction(models.Model):
                         "partner_id": rnd.choice(people).id,
                         "date": date,
                         "channel_id": channels[channel].id,
-                        "direction": rnd.choices(("inbound", "outbound", "internal"), (45, 50, 5))[0],
+                        "direction": _weighted_choice(rnd, DEMO_DIRECTIONS),
                         "department_id": departments[department].id,
                         "user_id": rnd.choice(users).id,
                         "subject": rnd.choice(DEMO_SUBJECTS[department]),
-                        "duration": rnd.choice((0.25, 0.5, 1.0)) if channel in ("phone", "meeting", "visit") else 0.0,
+                        "duration": rnd.choice((0.25, 0.5, 1.0)) if channel in TIMED else 0.0,
                         "outcome": rnd.choice((False, "Answered", "Follow-up planned", "Resolved")),
                         "confidential": department == "sales" and rnd.random() < 0.05,
                         "source": "import" if rnd.random() < 0.1 else "manual",

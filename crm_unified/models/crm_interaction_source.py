@@ -49,7 +49,9 @@ class CrmInteractionSourceMixin(models.AbstractModel):
 
     def action_crm_log_interaction(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("crm_unified.crm_interaction_log_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_unified.crm_interaction_log_action"
+        )
         action["context"] = {
             "default_partner_id": self._crm_interaction_partner().id,
             "default_res_model": self._name,
@@ -122,9 +124,7 @@ class CrmInteractionSourceMixin(models.AbstractModel):
             return self.env["crm.interaction"]
         try:
             with self.env.cr.savepoint():
-                vals_list = [
-                    vals for record in self if (vals := getattr(record, prepare_method)())
-                ]
+                vals_list = [vals for record in self if (vals := getattr(record, prepare_method)())]
         except Exception:
             _logger.exception("Could not prepare customer interactions (%s)", prepare_method)
             return self.env["crm.interaction"]

@@ -10,9 +10,9 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads.filtered(
-            lambda lead: lead.type == "opportunity" and lead.partner_id
-        )._crm_capture("_prepare_opportunity_created_interaction_values")
+        leads.filtered(lambda lead: lead.type == "opportunity" and lead.partner_id)._crm_capture(
+            "_prepare_opportunity_created_interaction_values"
+        )
         return leads
 
     def write(self, vals):

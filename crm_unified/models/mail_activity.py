@@ -32,11 +32,13 @@ class MailActivity(models.Model):
         event are left to the "meeting held" capture to avoid double logging.
         """
         activities = self.filtered(
-            lambda act: act.activity_type_id.category in ACTIVITY_CATEGORY_CHANNELS
-            and act.res_model
-            and act.res_id
-            and act.res_model in self.env
-            and not ("calendar_event_id" in act._fields and act.calendar_event_id)
+            lambda act: (
+                act.activity_type_id.category in ACTIVITY_CATEGORY_CHANNELS
+                and act.res_model
+                and act.res_id
+                and act.res_model in self.env
+                and not ("calendar_event_id" in act._fields and act.calendar_event_id)
+            )
         )
         vals_list = []
         for res_model, model_activities in activities.grouped("res_model").items():

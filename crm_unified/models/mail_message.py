@@ -27,13 +27,15 @@ class MailMessage(models.Model):
         (e.g. the quotation email, logged as "quotation sent") are skipped.
         """
         candidates = self.filtered(
-            lambda msg: msg.message_type in ("email", "comment")
-            and msg.model
-            and msg.res_id
-            and msg.model in self.env
-            and getattr(self.env[msg.model], "_crm_capture_messages", False)
-            and hasattr(self.env[msg.model], "_prepare_message_interaction_values")
-            and not (msg.subtype_id and msg.subtype_id.internal)
+            lambda msg: (
+                msg.message_type in ("email", "comment")
+                and msg.model
+                and msg.res_id
+                and msg.model in self.env
+                and getattr(self.env[msg.model], "_crm_capture_messages", False)
+                and hasattr(self.env[msg.model], "_prepare_message_interaction_values")
+                and not (msg.subtype_id and msg.subtype_id.internal)
+            )
         )
         if not candidates:
             return self.env["crm.interaction"]
@@ -59,4 +61,3 @@ class MailMessage(models.Model):
                     document._prepare_message_interaction_values(message, partner, direction)
                 )
         return self.env["crm.interaction"]._log_interactions(vals_list)
-

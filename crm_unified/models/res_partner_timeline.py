@@ -112,7 +112,9 @@ class ResPartner(models.Model):
 
     def action_crm_log_interaction(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("crm_unified.crm_interaction_log_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_unified.crm_interaction_log_action"
+        )
         action["context"] = {"default_partner_id": self.id}
         return action
 

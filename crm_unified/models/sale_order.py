@@ -32,9 +32,9 @@ class SaleOrder(models.Model):
         if not self.env.context.get("mark_so_as_sent"):
             return super().message_post(**kwargs)
         # The quotation email is captured once, as "quotation sent", not as an email.
-        message = super(SaleOrder, self.with_context(crm_interaction_skip_message=True)).message_post(
-            **kwargs
-        )
+        message = super(
+            SaleOrder, self.with_context(crm_interaction_skip_message=True)
+        ).message_post(**kwargs)
         self._crm_capture("_prepare_quotation_sent_interaction_values")
         return message
 

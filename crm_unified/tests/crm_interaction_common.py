@@ -53,7 +53,9 @@ class CrmInteractionCommon(BaseCommon):
         return self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.customer).id,
-                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 2})],
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": 2})
+                ],
                 **values,
             }
         )

@@ -13,7 +13,11 @@ class TestCaptureAccount(AccountTestInvoicingCommon):
 
     def _interactions(self, move, event):
         return self.env["crm.interaction"].search(
-            [("res_model", "=", "account.move"), ("res_id", "=", move.id), ("capture_event", "=", event)]
+            [
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", move.id),
+                ("capture_event", "=", event),
+            ]
         )
 
     def _invoice(self):
@@ -59,10 +63,18 @@ class TestCaptureAccount(AccountTestInvoicingCommon):
                 "partner_id": self.customer.id,
                 "line_ids": [
                     Command.create(
-                        {"name": "a", "debit": 10.0, "account_id": self.company_data["default_account_revenue"].id}
+                        {
+                            "name": "a",
+                            "debit": 10.0,
+                            "account_id": self.company_data["default_account_revenue"].id,
+                        }
                     ),
                     Command.create(
-                        {"name": "b", "credit": 10.0, "account_id": self.company_data["default_account_expense"].id}
+                        {
+                            "name": "b",
+                            "credit": 10.0,
+                            "account_id": self.company_data["default_account_expense"].id,
+                        }
                     ),
                 ],
             }

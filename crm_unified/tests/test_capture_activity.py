@@ -30,5 +30,7 @@ class TestCaptureActivity(CrmInteractionCommon):
 
     def test_todo_done_is_not_captured(self):
         order = self._create_order()
-        order.activity_schedule("mail.mail_activity_data_todo", user_id=self.env.user.id).action_feedback()
+        order.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=self.env.user.id
+        ).action_feedback()
         self.assertFalse(self._interactions(order, "activity_done"))

@@ -7,7 +7,12 @@ from .crm_interaction_common import CrmInteractionCommon
 class TestCaptureCrm(CrmInteractionCommon):
     def _opportunity(self, **values):
         return self.env["crm.lead"].create(
-            {"name": "Bakery ovens", "type": "opportunity", "partner_id": self.customer.id, **values}
+            {
+                "name": "Bakery ovens",
+                "type": "opportunity",
+                "partner_id": self.customer.id,
+                **values,
+            }
         )
 
     def test_opportunity_created_logs_one_interaction(self):

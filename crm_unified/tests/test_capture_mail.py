@@ -37,7 +37,9 @@ class TestCaptureMail(CrmInteractionCommon):
 
     def test_internal_note_and_colleague_message_are_not_logged(self):
         order = self._create_order()
-        order.message_post(body="Check stock first", message_type="comment", subtype_xmlid="mail.mt_note")
+        order.message_post(
+            body="Check stock first", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         order.message_post(
             body="FYI",
             message_type="comment",
@@ -51,7 +53,9 @@ class TestCaptureMail(CrmInteractionCommon):
             {"name": "Ovens", "type": "opportunity", "partner_id": self.customer.id}
         )
         lead.message_post(
-            body="Interested", message_type="email", author_id=self.customer.id,
+            body="Interested",
+            message_type="email",
+            author_id=self.customer.id,
             subtype_xmlid="mail.mt_comment",
         )
         self.assertEqual(len(self._interactions(lead, "message")), 1)

@@ -40,9 +40,21 @@ class TestCrmInteractionDocument(CrmInteractionCommon):
         )
         interactions = self.Interaction.create(
             [
-                {"partner_id": duplicate.id, "channel_id": self.channel_phone.id, "subject": "Old call"},
-                {"partner_id": self.customer.id, "channel_id": self.channel_email.id, "subject": "Mail"},
-                {"partner_id": moved_contact.id, "channel_id": self.channel_phone.id, "subject": "Hi"},
+                {
+                    "partner_id": duplicate.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "Old call",
+                },
+                {
+                    "partner_id": self.customer.id,
+                    "channel_id": self.channel_email.id,
+                    "subject": "Mail",
+                },
+                {
+                    "partner_id": moved_contact.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "Hi",
+                },
             ]
         )
         wizard = self.env["base.partner.merge.automatic.wizard"]

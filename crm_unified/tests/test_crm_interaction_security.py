@@ -12,8 +12,12 @@ class TestCrmInteractionSecurity(CrmInteractionCommon):
         super().setUpClass()
         cls.sales_user = new_test_user(cls.env, login="hist_sales", groups="crm_unified.group_user")
         cls.sales_user.crm_department_ids = [Command.set(cls.department_sales.ids)]
-        cls.support_user = new_test_user(cls.env, login="hist_support", groups="crm_unified.group_user")
-        cls.manager = new_test_user(cls.env, login="hist_manager", groups="crm_unified.group_manager")
+        cls.support_user = new_test_user(
+            cls.env, login="hist_support", groups="crm_unified.group_user"
+        )
+        cls.manager = new_test_user(
+            cls.env, login="hist_manager", groups="crm_unified.group_manager"
+        )
         cls.confidential = cls.Interaction.create(
             {
                 "partner_id": cls.customer.id,
@@ -30,7 +34,8 @@ class TestCrmInteractionSecurity(CrmInteractionCommon):
     def test_confidential_visible_to_department_and_managers_only(self):
         domain = [("partner_id", "=", self.customer.id)]
         self.assertEqual(
-            self.Interaction.with_user(self.sales_user).search(domain), self.confidential | self.public
+            self.Interaction.with_user(self.sales_user).search(domain),
+            self.confidential | self.public,
         )
         self.assertEqual(self.Interaction.with_user(self.support_user).search(domain), self.public)
         self.assertEqual(

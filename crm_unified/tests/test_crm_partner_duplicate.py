@@ -23,10 +23,6 @@ class TestCrmPartnerDuplicate(CrmInteractionCommon):
             )
             self.assertEqual(group.partner_id, partner | self.customer)
         action = rows.action_merge()
-        wizard = (
-            self.env[action["res_model"]]
-            .with_context(**action["context"])
-            .create({})
-        )
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
         self.assertEqual(wizard.partner_ids, by_vat | self.customer)
         self.assertEqual(wizard.state, "selection")

@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -44,9 +45,7 @@ class TestImportCrmInteraction(CrmInteractionCommon):
         result = self._import(rows)
         self.assertFalse(result["messages"])
         interactions = self.Interaction.browse(result["ids"])
-        self.assertEqual(
-            interactions.mapped("partner_id"), self.contact | self.customer
-        )
+        self.assertEqual(interactions.mapped("partner_id"), self.contact | self.customer)
         self.assertEqual(interactions[0].partner_id, self.contact)
         self.assertEqual(set(interactions.mapped("source")), {"import"})
         self.assertEqual(
@@ -88,8 +87,6 @@ class TestImportCrmInteraction(CrmInteractionCommon):
         self.assertIn("31/02/2026 25h", str(result["messages"][0]))
 
     def test_missing_customer_gives_clear_error(self):
-        from odoo.exceptions import ValidationError
-
         with self.assertRaises(ValidationError), self.cr.savepoint():
             self.Interaction.create(
                 {"partner_vat": "XX000", "channel_id": self.channel_phone.id, "subject": "?"}

@@ -7,6 +7,14 @@ from odoo.tests import HttpCase, tagged
 @tagged("post_install", "-at_install")
 class TestCrmUnifiedUi(HttpCase):
     def test_open_app_from_home_menu(self):
+        customer = self.env["res.partner"].create({"name": "App Tour Bakery", "is_company": True})
+        self.env["crm.interaction"].create(
+            {
+                "partner_id": customer.id,
+                "channel_id": self.env.ref("crm_unified.interaction_channel_phone").id,
+                "subject": "Welcome call",
+            }
+        )
         self.start_tour("/odoo", "crm_unified_open_app_tour", login="admin")
 
     def test_log_call_from_customer_360_tab(self):

@@ -29,7 +29,40 @@ registry.category("web_tour.tours").add("crm_unified_open_app_tour", {
         },
         {
             content: "The interaction list is shown",
-            trigger: ".o_list_view .o_breadcrumb:contains('Interactions')",
+            trigger: ".o_list_view .o_data_row:contains('Welcome call')",
+        },
+        {
+            content: "Switch to the timeline cards",
+            trigger: ".o_switch_view.o_kanban",
+            run: "click",
+        },
+        {
+            content: "A card shows the channel icon",
+            trigger: ".o_kanban_record:contains('Welcome call') .fa-phone",
+        },
+        {
+            content: "Switch to the calendar",
+            trigger: ".o_switch_view.o_calendar",
+            run: "click",
+        },
+        {
+            trigger: ".o_calendar_view",
+        },
+        {
+            content: "Switch to the pivot analysis",
+            trigger: ".o_switch_view.o_pivot",
+            run: "click",
+        },
+        {
+            trigger: ".o_pivot_view .o_pivot",
+        },
+        {
+            content: "Switch to the graph",
+            trigger: ".o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            trigger: ".o_graph_view .o_graph_renderer",
         },
     ],
 });
