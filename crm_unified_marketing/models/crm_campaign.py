@@ -178,5 +178,8 @@ class CrmCampaign(models.Model):
         campaigns = self.search(
             [("state", "=", "active"), ("date_end", ">=", fields.Date.context_today(self))]
         )
-        self.env["crm.campaign.planner"]._plan_campaigns(campaigns)
+        planner = self.env["crm.campaign.planner"]
+        for done, campaign in enumerate(campaigns, start=1):
+            planner._plan_campaigns(campaign)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(campaigns) - done)
         return True

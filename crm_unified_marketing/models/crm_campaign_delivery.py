@@ -60,7 +60,6 @@ class CrmCampaignDelivery(models.Model):
         required=True,
         default="planned",
         index=True,
-        tracking=True,
     )
     skip_reason = fields.Selection(
         [

@@ -88,6 +88,20 @@ class TestCampaign(CampaignCommon):
         ):
             Delivery.create(values)
 
+    def test_cap_settings_are_stored_on_the_company(self):
+        settings = self.env["res.config.settings"].create(
+            {"crm_cap_contacts": 5, "crm_cap_period_days": 14, "crm_require_opt_in": True}
+        )
+        settings.execute()
+        self.assertEqual(
+            (
+                self.company.crm_cap_contacts,
+                self.company.crm_cap_period_days,
+                self.company.crm_require_opt_in,
+            ),
+            (5, 14, True),
+        )
+
     def test_preview_renders_for_a_customer(self):
         self.rule.write(
             {

@@ -24,6 +24,26 @@ class TestSecurity(CampaignCommon):
         with self.assertRaises(AccessError):
             self.campaign.with_user(self.user_salesman).write({"name": "Hijack"})
 
+    def test_salesperson_sees_the_call_task_of_their_customer(self):
+        phone_rule = self._create_rule(
+            self.campaign.copy({"name": "Calls", "rule_ids": []}),
+            "Call",
+            self.segment,
+            channels=[self.ch_phone],
+        )
+        phone_rule.campaign_id.action_activate()
+        deliveries = self.env["crm.campaign.planner"]._plan_campaigns(phone_rule.campaign_id)
+        deliveries.scheduled_date = "2020-01-01 08:00:00"
+        deliveries._dispatch()
+        task = deliveries.filtered(lambda d: d.partner_id == self.partners[0]).activity_id
+        tasks = (
+            self.env["mail.activity"]
+            .with_user(self.user_salesman)
+            .search([("user_id", "=", self.user_salesman.id)])
+        )
+        self.assertEqual(tasks, task)
+        self.assertIn("10% off", tasks.note)
+
     def test_marketing_user_manages_campaigns_but_cannot_delete(self):
         campaign = (
             self.env["crm.campaign"]
