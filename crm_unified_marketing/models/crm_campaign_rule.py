@@ -144,7 +144,11 @@ class CrmCampaignRule(models.Model):
     )
     def _compute_preview(self):
         for rule in self:
-            rendered = rule._render_preview(rule.preview_partner_id)
+            try:
+                rendered = rule._render_preview(rule.preview_partner_id)
+            except Exception as error:  # shown to the user while editing
+                message = self.env._("The message could not be rendered: %(error)s", error=error)
+                rendered = {"subject": message, "body_html": False, "sms_body": message}
             rule.preview_subject = rendered["subject"]
             rule.preview_body_html = rendered["body_html"]
             rule.preview_sms_body = rendered["sms_body"]
@@ -330,7 +334,8 @@ class CrmCampaignRule(models.Model):
         delivery = self.env["crm.campaign.delivery"].new(
             {
                 "campaign_id": self.campaign_id.id,
-                "rule_id": self._origin.id or self.id,
+                # the rule as edited in the form, unsaved changes included
+                "rule_id": self.id,
                 "variant_id": variant.id,
                 "partner_id": partner.id,
                 "scheduled_date": fields.Datetime.now(),

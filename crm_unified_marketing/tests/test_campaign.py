@@ -4,7 +4,7 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import CampaignCommon
@@ -113,3 +113,12 @@ class TestCampaign(CampaignCommon):
         self.assertEqual(self.rule.preview_subject, "Hi Customer 1")
         self.assertIn("10% off Oak Desk", self.rule.preview_body_html)
         self.assertIn("Customer 1", self.rule.preview_sms_body)
+
+    def test_preview_shows_unsaved_edits_and_render_errors(self):
+        with Form(self.rule) as form:
+            form.preview_partner_id = self.partners[0]
+            form.email_subject = "New {{ object.partner_id.name }}"
+            self.assertEqual(form.preview_subject, "New Customer 0")
+            form.email_subject = "Broken {{ object.no_such_field }}"
+            self.assertIn("could not be rendered", form.preview_subject)
+            form.email_subject = "Fixed"
