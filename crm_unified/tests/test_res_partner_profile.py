@@ -258,3 +258,32 @@ class TestPartnerProfile(ProfileCommon):
         self.assertFalse(self.g.contact_heatmap_html)
         self.assertIn(">M5</td>", str(self.a.rfm_position_html), "A sits at R4 F5 with M5")
         self.assertFalse(self.g.rfm_position_html)
+
+    def test_rfm_quintiles_are_per_company(self):
+        """A big spender of another company does not move this company's ranking."""
+        main = self.env.ref("base.main_company")
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[main.id]))
+        whale = env["res.partner"].create({"name": "Other Company Whale", "is_company": True})
+        order = env["sale.order"].create(
+            {
+                "partner_id": whale.id,
+                "company_id": main.id,
+                "order_line": [
+                    (0, 0, {"product_id": self.product.id, "price_unit": 1e6, "tax_id": []})
+                ],
+            }
+        )
+        order.action_confirm()
+        whale._crm_recompute_profile()
+        self.assertEqual((self.a.rfm_recency, self.a.rfm_frequency, self.a.rfm_monetary), (4, 5, 5))
+        self.assertEqual(self.e.rfm_segment, "New")
+        buyers = self.env["res.partner"].search(
+            [
+                ("crm_order_count", ">", 0),
+                ("id", "!=", whale.id),
+                ("company_id", "!=", self.company.id),
+            ]
+        )
+        others = buyers.filtered(lambda p: p.commercial_partner_id not in self.partners)
+        self.assertTrue(whale.rfm_monetary, "ranked in its own company")
+        self.assertGreaterEqual(whale.rfm_monetary, max(others.mapped("rfm_monetary"), default=0))
