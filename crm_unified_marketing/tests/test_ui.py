@@ -63,3 +63,24 @@ class TestCampaignUi(HttpCase):
         self.assertIn("Your personal desk offer", response.text)
         self.assertIn("15% off the desk", response.text)
         self.assertNotIn("Not for you", response.text)
+
+    def test_every_view_of_the_menus_loads(self):
+        actions = [
+            "crm_unified_marketing.crm_campaign_action",
+            "crm_unified_marketing.crm_campaign_rule_action",
+            "crm_unified_marketing.crm_campaign_delivery_action",
+            "crm_unified_marketing.crm_campaign_report_action",
+        ]
+        marketer = new_test_user(
+            self.env,
+            login="mkt_views",
+            groups="crm_unified_marketing.group_marketing_user",
+        )
+        for xmlid in actions:
+            action = self.env.ref(xmlid)
+            model = self.env[action.res_model].with_user(marketer)
+            views = model.get_views([(False, mode) for mode in action.view_mode.split(",")])
+            self.assertEqual(
+                set(views["views"]), set(action.view_mode.split(",")), f"views of {xmlid}"
+            )
+            model.web_search_read([], {"display_name": {}})
