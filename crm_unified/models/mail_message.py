@@ -14,7 +14,9 @@ class MailMessage(models.Model):
         if not self.env.context.get("crm_interaction_skip_message"):
             try:
                 with self.env.cr.savepoint():
-                    messages._crm_capture_customer_emails()
+                    # sudo: the author may be a portal customer; only the messages just
+                    # created and their documents' customers are read to build the history.
+                    messages.sudo()._crm_capture_customer_emails()
             except Exception:
                 # Never break the chatter because the history could not be written.
                 _logger.exception("Could not capture customer emails as interactions")

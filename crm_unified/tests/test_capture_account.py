@@ -1,7 +1,11 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.crm_unified.models.crm_interaction import CrmInteraction
 
 
 @tagged("post_install", "-at_install")
@@ -48,6 +52,20 @@ class TestCaptureAccount(AccountTestInvoicingCommon):
         paid = self._interactions(invoice, "invoice_paid")
         self.assertEqual(len(paid), 1)
         self.assertEqual(paid.direction, "inbound")
+
+    def test_invoice_posts_when_logging_fails(self):
+        invoice = self._invoice()
+
+        def failing_create(records, vals_list):
+            raise ValueError("history storage is down")
+
+        with (
+            patch.object(CrmInteraction, "_create_captured", failing_create),
+            mute_logger("odoo.addons.crm_unified.models.crm_interaction"),
+        ):
+            invoice.action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertFalse(self._interactions(invoice, "invoice_posted"))
 
     def test_paid_hook_twice_logs_payment_once(self):
         invoice = self._invoice()

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo.tests import tagged
 
 from .crm_interaction_common import CrmInteractionCommon
@@ -59,3 +61,18 @@ class TestCaptureMail(CrmInteractionCommon):
             subtype_xmlid="mail.mt_comment",
         )
         self.assertEqual(len(self._interactions(lead, "message")), 1)
+
+    def test_customer_comment_in_portal_chatter_logs_portal_interaction(self):
+        order = self._create_order()
+        # What the portal chatter controller does for the customer (sudo, customer as author).
+        order.sudo().message_post(
+            body=Markup("<p>Please add two more bags.</p>"),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.contact.id,
+        )
+        interaction = self._interactions(order, "message")
+        self.assertEqual(len(interaction), 1)
+        self.assertEqual(interaction.channel_id.code, "portal")
+        self.assertEqual(interaction.direction, "inbound")
+        self.assertEqual(interaction.subject, "Please add two more bags.")

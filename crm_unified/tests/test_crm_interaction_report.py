@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .crm_interaction_common import CrmInteractionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCrmInteractionReport(CrmInteractionCommon):
+    def test_customers_without_contact_for_n_days(self):
+        quiet = self.env["res.partner"].create({"name": "Quiet Co", "is_company": True})
+        now = fields.Datetime.now()
+        self.Interaction.create(
+            [
+                {
+                    "partner_id": quiet.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "Last call, long ago",
+                    "date": now - timedelta(days=120),
+                },
+                {
+                    # A contact's recent call counts for its company.
+                    "partner_id": self.contact.id,
+                    "channel_id": self.channel_email.id,
+                    "subject": "Recent email",
+                    "date": now - timedelta(days=3),
+                },
+                {
+                    "partner_id": self.customer.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "Old call",
+                    "date": now - timedelta(days=200),
+                },
+            ]
+        )
+        action = self.env["res.partner"]._crm_action_customers_without_contact(90)
+        found = self.env["res.partner"].search(action["domain"])
+        self.assertIn(quiet, found)
+        self.assertNotIn(self.customer, found)
+        self.assertNotIn(self.contact, found)
+
+    def test_interaction_analysis_groups_by_channel_and_month(self):
+        self.Interaction.create(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "A",
+                },
+                {
+                    "partner_id": self.contact.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "B",
+                },
+            ]
+        )
+        groups = self.Interaction._read_group(
+            [("commercial_partner_id", "=", self.customer.id)],
+            ["channel_id", "date:month"],
+            ["__count"],
+        )
+        self.assertEqual(
+            [(channel, count) for channel, _month, count in groups], [(self.channel_phone, 2)]
+        )
