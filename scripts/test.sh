@@ -12,6 +12,7 @@ PORT=${CRM_UNIFIED_TEST_HTTP_PORT:-8169}
 LOGS=$CU_ROOT/.odoo-run
 ADDON=${CRM_UNIFIED_TEST_ADDON:-}       # run a single addon's tests (skips lint/pytest/platform checks)
 mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log   # Odoo appends to its log file: start every run clean
 
 passed=0 failed=0
 check() {  # check <name> <command...>: one platform check, counted in the summary
@@ -73,7 +74,8 @@ upgrade_addons() {
 
 # Uninstall the two sub-addons from a database full of their data, then run crm_unified's tests again.
 uninstall_sub_addons() {
-    odoo shell -d "$DB" --no-http --log-level=warn --logfile="$LOGS/uninstall.log" <<'PY' || return 1
+    "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$DB" --no-http --log-level=warn \
+        --logfile="$LOGS/uninstall.log" <<'PY' || return 1
 modules = env["ir.module.module"].search([("name", "in", ["crm_unified_marketing", "crm_unified_support"])])
 modules.button_immediate_uninstall()
 env.cr.rollback()
