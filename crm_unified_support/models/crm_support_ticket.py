@@ -534,11 +534,15 @@ class CrmSupportTicket(models.Model):
         return not self.env.context.get("crm_support_auto_submitted")
 
     def _send_acknowledgement(self):
+        # The gateway runs as the sender's user when the sender has one: post as
+        # OdooBot so the sender is a recipient, not the author, of the notice.
+        odoobot = self.env.ref("base.user_root")
         for ticket in self.filtered(lambda t: t.partner_id and t.queue_id.ack_template_id):
-            ticket.message_post_with_source(
+            ticket.with_user(odoobot).message_post_with_source(
                 ticket.queue_id.ack_template_id,
                 message_type="auto_comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=ticket.partner_id.ids,
             )
 
     def _in_reopen_grace(self):

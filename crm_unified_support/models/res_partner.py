@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -18,27 +18,24 @@ class ResPartner(models.Model):
     )
 
     def _support_stats(self):
-        """Support figures per commercial partner, in three grouped queries.
+        """Support figures per commercial partner, in four grouped queries.
 
-        :return: {commercial_partner_id: (open tickets, SLA breaches, average rating)}
+        :return: {commercial_partner_id: {"open": int, "total": int,
+            "breaches": int, "rating_avg": float or None}}
         """
-        commercial_ids = self.commercial_partner_id.ids
-        # sudo: the figures are counts shown on the customer card; they reveal no ticket content.
-        Ticket = self.env["crm.support.ticket"].sudo()
-        open_counts = dict(
-            Ticket._read_group(
-                [("commercial_partner_id", "in", commercial_ids), ("is_closed", "=", False)],
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
-        breaches = dict(
-            Ticket._read_group(
-                [("commercial_partner_id", "in", commercial_ids), ("sla_failed", "=", True)],
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
+        commercial = self.commercial_partner_id
+        # sudo: the figures are counts shown on the customer card and fed to the
+        # engagement score; they reveal no ticket content.
+        Ticket = self.env["crm.support.ticket"].sudo().with_context(active_test=False)
+        base = [("commercial_partner_id", "in", commercial.ids)]
+
+        def count_by(domain):
+            groups = Ticket._read_group(domain, ["commercial_partner_id"], ["__count"])
+            return {partner.id: count for partner, count in groups}
+
+        totals = count_by(base)
+        open_counts = count_by([*base, ("is_closed", "=", False), ("active", "=", True)])
+        breaches = count_by([*base, ("sla_failed", "=", True)])
         # sudo: same as above, only averages of the customer's own ratings.
         ratings = (
             self.env["rating.rating"]
@@ -48,7 +45,7 @@ class ResPartner(models.Model):
                     ("res_model", "=", "crm.support.ticket"),
                     ("consumed", "=", True),
                     ("rating", ">", 0),
-                    ("partner_id.commercial_partner_id", "in", commercial_ids),
+                    ("partner_id.commercial_partner_id", "in", commercial.ids),
                 ],
                 ["partner_id"],
                 ["rating:sum", "__count"],
@@ -60,21 +57,48 @@ class ResPartner(models.Model):
             current = rating_sum.get(key, (0.0, 0))
             rating_sum[key] = (current[0] + total, current[1] + count)
         return {
-            pid: (
-                open_counts.get(self.browse(pid), 0),
-                breaches.get(self.browse(pid), 0),
-                rating_sum[pid][0] / rating_sum[pid][1] if pid in rating_sum else 0.0,
-            )
-            for pid in commercial_ids
+            pid: {
+                "open": open_counts.get(pid, 0),
+                "total": totals.get(pid, 0),
+                "breaches": breaches.get(pid, 0),
+                "rating_avg": rating_sum[pid][0] / rating_sum[pid][1]
+                if pid in rating_sum
+                else None,
+            }
+            for pid in commercial.ids
         }
 
     def _compute_support_stats(self):
         stats = self._support_stats()
         for partner in self:
-            values = stats.get(partner.commercial_partner_id.id, (0, 0, 0.0))
-            partner.support_ticket_count = values[0]
-            partner.support_sla_breach_count = values[1]
-            partner.support_rating_avg = values[2]
+            values = stats.get(partner.commercial_partner_id.id, {})
+            partner.support_ticket_count = values.get("open", 0)
+            partner.support_sla_breach_count = values.get("breaches", 0)
+            partner.support_rating_avg = values.get("rating_avg") or 0.0
+
+    # ---- Engagement (crm_unified hook) ----
+
+    def _crm_engagement_signals(self):
+        """Support adds two signals, only for customers who used support:
+        satisfaction (average rating / 5) and SLA experience (share of their
+        tickets answered and solved within the SLA)."""
+        signals = super()._crm_engagement_signals()
+        stats = self._support_stats()
+        for partner in self:
+            values = stats.get(partner.commercial_partner_id.id)
+            if not values or not values["total"]:
+                continue
+            partner_signals = signals.setdefault(partner.id, {})
+            partner_signals["support_sla_experience"] = 1.0 - values["breaches"] / values["total"]
+            if values["rating_avg"] is not None:
+                partner_signals["support_satisfaction"] = values["rating_avg"] / 5.0
+        return signals
+
+    @api.model
+    def _crm_engagement_signal_weights(self):
+        weights = super()._crm_engagement_signal_weights()
+        weights.update(support_satisfaction=15, support_sla_experience=10)
+        return weights
 
     def action_view_support_tickets(self):
         self.ensure_one()

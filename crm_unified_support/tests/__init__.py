@@ -7,4 +7,5 @@ from . import (
     test_routing_concurrency,
     test_security,
     test_sla,
+    test_ui,
 )

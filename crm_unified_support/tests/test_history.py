@@ -148,3 +148,18 @@ class TestHistory(SupportCommon):
         with freeze_time("2026-03-06 12:00:00"):
             self.env["crm.support.ticket"]._cron_auto_close()
         self.assertTrue(ticket.is_closed)
+
+    def test_support_feeds_engagement_signals(self):
+        ticket = self._create_ticket()
+        self._create_ticket().sla_failed = True
+        ticket.stage_id = self.stage_solved
+        ticket.rating_apply(4, token=ticket._rating_get_access_token())
+        signals = self.customer._crm_engagement_signals()[self.customer.id]
+        self.assertAlmostEqual(signals["support_satisfaction"], 0.8)
+        self.assertAlmostEqual(signals["support_sla_experience"], 0.5)
+        self.assertNotIn(
+            "support_satisfaction",
+            self.other_customer._crm_engagement_signals().get(self.other_customer.id, {}),
+        )
+        weights = self.env["res.partner"]._crm_engagement_signal_weights()
+        self.assertEqual(weights["support_satisfaction"], 15)

@@ -54,7 +54,9 @@ class TestMailGateway(SupportCommon):
         acks = self._ack_mails(ticket)
         to_customer = acks.filtered(lambda m: self.customer in m.recipient_ids)
         self.assertEqual(
-            len(to_customer), 1, "The sender gets one acknowledgement with the ticket number"
+            len(to_customer),
+            1,
+            [(m.subject, m.recipient_ids.mapped("email"), m.email_to) for m in self._new_mails],
         )
         self.assertIn(ticket.reference, to_customer.subject)
         self.assertEqual(

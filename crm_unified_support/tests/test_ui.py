@@ -1,0 +1,29 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import SupportCommon
+
+
+@tagged("post_install", "-at_install")
+class TestUi(HttpCase, SupportCommon):
+    def test_customer_opens_agent_answers_customer_rates(self):
+        self.user_portal_carla.password = "sup_portal_carla"
+        self.queue.member_ids = [(4, self.env.ref("base.user_admin").id)]
+        self.start_tour("/my/tickets", "crm_support_portal_new_ticket", login="sup_portal_carla")
+        ticket = self.env["crm.support.ticket"].search(
+            [("name", "=", "Tour: the app crashes on start")]
+        )
+        self.assertEqual(ticket.partner_id, self.customer)
+
+        self.start_tour(
+            "/odoo/action-crm_unified_support.crm_support_ticket_action",
+            "crm_support_agent_answer",
+            login="admin",
+        )
+        self.assertTrue(
+            ticket.first_response_date, "The agent's chatter answer is the first response"
+        )
+
+        ticket.stage_id = self.stage_solved
+        self.start_tour("/my/tickets", "crm_support_portal_rate", login="sup_portal_carla")
+        self.assertEqual(ticket.rating_last_value, 5)
+        self.assertEqual(ticket.rating_ids.filtered("consumed").feedback, "Fixed, thank you!")
