@@ -19,12 +19,15 @@ class CrmSupportTicket(models.Model):
     _inherit = [
         "mail.thread.cc",
         "mail.activity.mixin",
+        "mail.tracking.duration.mixin",
         "portal.mixin",
         "rating.mixin",
         "utm.mixin",
     ]
     _order = "priority desc, id desc"
     _primary_email = "partner_email"
+    # Time spent in each stage, from the stage tracking (platform mixin).
+    _track_duration_field = "stage_id"
     _check_company_auto = True
     _rec_names_search = ["name", "reference"]
     # Portal customers who can read a ticket may answer in its chatter.

@@ -163,3 +163,16 @@ class TestHistory(SupportCommon):
         )
         weights = self.env["res.partner"]._crm_engagement_signal_weights()
         self.assertEqual(weights["support_satisfaction"], 15)
+
+    def test_time_in_stage_is_tracked(self):
+        """Time in stage comes from the platform's tracking-duration mixin
+        (it reads the tracking rows' create_date, so the values themselves
+        cannot be frozen in a test: we check the stages are accounted)."""
+        ticket = self._create_ticket()
+        self.flush_tracking()
+        ticket.stage_id = self.stage_progress
+        self.flush_tracking()
+        ticket.invalidate_recordset(["duration_tracking"])
+        self.assertEqual(
+            set(ticket.duration_tracking), {str(self.stage_new.id), str(self.stage_progress.id)}
+        )
