@@ -103,3 +103,16 @@ class TestConsent(MailCommon):
     def test_quiet_hours_range(self):
         with self.assertRaises(ValidationError):
             self.partner.quiet_hour_start = 25
+
+    def test_deleting_blacklist_entry_reopens_email(self):
+        self.partner._crm_set_consent({"email": "opt_out"})
+        entry = self.Blacklist.search([("email", "=", "oksana.consent@example.com")])
+        self.assertTrue(entry.active)
+        entry.unlink()
+        self.assertEqual(self._consent(self.email).state, "opt_in")
+
+    def test_blacklist_archive_from_backend_mirrors(self):
+        entry = self.env["mail.blacklist"].create({"email": "oksana.consent@example.com"})
+        self.assertEqual(self._consent(self.email).state, "opt_out")
+        entry.action_archive()
+        self.assertEqual(self._consent(self.email).state, "opt_in")
