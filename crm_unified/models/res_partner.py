@@ -747,7 +747,8 @@ class ResPartner(models.Model):
                 "title": self.env._("Customer profiles"),
                 "message": self.env._(
                     "%(count)s customer profiles are being recomputed in the background. "
-                    "Progress is shown in the settings and in the scheduled action.",
+                    "The settings and the customer filter \"Profile Being Recomputed\" "
+                    "show how many are still waiting.",
                     count=pending,
                 ),
                 "next": {"type": "ir.actions.act_window_close"},
