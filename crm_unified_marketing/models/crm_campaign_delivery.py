@@ -334,6 +334,11 @@ class CrmCampaignDelivery(models.Model):
         )
         if not mailing:
             mailing = Mailing.create(self._prepare_mailing_values(mailing_type, today))
+            # Sending the mailing by hand from Email Marketing must never reach
+            # deliveries that are not due: its own deliveries are sent already.
+            mailing.mailing_domain = repr(
+                [("mailing_id", "=", mailing.id), ("state", "=", "planned")]
+            )
         return mailing
 
     def _prepare_mailing_values(self, mailing_type, day):
@@ -345,9 +350,7 @@ class CrmCampaignDelivery(models.Model):
             "subject": templates["subject"] if mailing_type == "mail" else title,
             "mailing_type": mailing_type,
             "mailing_model_id": self.env["ir.model"]._get_id(self._name),
-            "mailing_domain": repr(
-                [("rule_id", "=", rule.id), ("variant_id", "=", variant.id or False)]
-            ),
+            "mailing_domain": repr([("id", "=", 0)]),
             "campaign_id": campaign.utm_campaign_id.id,
             "user_id": campaign.user_id.id,
             "crm_campaign_rule_id": rule.id,

@@ -46,6 +46,7 @@ class TestDispatch(CampaignCommon):
         self.assertEqual(len(mailing), 1, "one mailing per rule, variant and day")
         self.assertEqual(mailing.campaign_id, self.campaign.utm_campaign_id)
         self.assertEqual(mailing.mailing_type, "mail")
+        self.assertFalse(mailing._get_remaining_recipients(), "sending it again reaches nobody")
         body = next(m["body"] for m in self._mails if "customer0@" in str(m["email_to"]))
         self.assertIn("Customer 0", body)
         self.assertIn("10% off Oak Desk", body)

@@ -1,4 +1,5 @@
 from odoo.exceptions import AccessError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import CampaignCommon
@@ -70,3 +71,23 @@ class TestSecurity(CampaignCommon):
         found = self.env["crm.campaign"].with_user(self.user_marketing).search([])
         self.assertNotIn(hidden, found)
         self.assertIn(self.campaign, found)
+
+    def test_marketing_user_plans_and_sends_with_own_rights(self):
+        campaign = self.campaign.copy({"name": "By the marketer", "rule_ids": []})
+        self._create_rule(campaign, "Mixed", self.segment, channels=[self.ch_email])
+        self.partners[1].preferred_channel_id = self.ch_phone
+        campaign.rule_ids.channel_line_ids = [
+            Command.create({"channel_id": self.ch_phone.id, "sequence": 0})
+        ]
+        campaign = campaign.with_user(self.user_marketing)
+        campaign.action_activate()
+        campaign.action_plan_now()
+        deliveries = campaign.delivery_ids
+        self.assertEqual(len(deliveries), 4)
+        deliveries.write({"scheduled_date": "2020-01-01 08:00:00"})
+        with self.mock_mail_gateway():
+            campaign.action_dispatch_now()
+        self.assertEqual(
+            set(deliveries.mapped("state")), {"sent"}, deliveries.mapped("failure_reason")
+        )
+        self.assertEqual(set(deliveries.mapped("channel_code")), {"email", "phone"})
