@@ -16,12 +16,17 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        if "stage_id" not in vals and "active" not in vals:
+        if not {"stage_id", "active", "type"} & set(vals):
             return super().write(vals)
         won_before = self.filtered(lambda lead: lead.active and lead.stage_id.is_won)
         lost_before = self.filtered(lambda lead: not lead.active)
+        leads_before = self.filtered(lambda lead: lead.type == "lead")
         res = super().write(vals)
         with_partner = self.filtered("partner_id")
+        # A lead converted into an opportunity: the opportunity is created now.
+        (
+            with_partner.filtered(lambda lead: lead.type == "opportunity") & leads_before
+        )._crm_capture("_prepare_opportunity_created_interaction_values")
         (
             with_partner.filtered(lambda lead: lead.active and lead.stage_id.is_won) - won_before
         )._crm_capture("_prepare_opportunity_won_interaction_values")

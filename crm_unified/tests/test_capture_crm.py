@@ -25,6 +25,15 @@ class TestCaptureCrm(CrmInteractionCommon):
         lead = self.env["crm.lead"].create({"name": "Anonymous lead", "type": "lead"})
         self.assertFalse(self._interactions(lead))
 
+    def test_lead_converted_to_opportunity_logs_creation_once(self):
+        lead = self.env["crm.lead"].create({"name": "Web form request", "type": "lead"})
+        self.assertFalse(self._interactions(lead))
+        lead.convert_opportunity(self.customer)
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(len(self._interactions(lead, "opportunity_created")), 1)
+        lead.write({"type": "opportunity", "name": "Renamed"})
+        self.assertEqual(len(self._interactions(lead, "opportunity_created")), 1)
+
     def test_opportunity_won_logs_once(self):
         lead = self._opportunity()
         lead.action_set_won()

@@ -1,6 +1,6 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import file_open, mute_logger
 
 from .crm_interaction_common import CrmInteractionCommon
 
@@ -95,3 +95,32 @@ class TestImportCrmInteraction(CrmInteractionCommon):
     def test_import_template_is_declared(self):
         templates = self.Interaction.get_import_templates()
         self.assertTrue(templates[0]["template"].endswith("crm_interaction_template.csv"))
+
+    def test_shipped_template_imports_cleanly(self):
+        """The template file maps to fields by its headers and its rows import."""
+        self.env["res.partner"].create({"name": "Ana", "email": "ana@example.com"})
+        with file_open("crm_unified/static/xls/crm_interaction_template.csv", "rb") as template:
+            content = template.read()
+        importer = self.env["base_import.import"].create(
+            {
+                "res_model": "crm.interaction",
+                "file": content,
+                "file_type": "text/csv",
+                "file_name": "crm_interaction_template.csv",
+            }
+        )
+        preview = importer.parse_preview(dict(OPTIONS))
+        self.assertFalse(preview.get("error"), preview.get("error"))
+        fields = [
+            (preview["matches"].get(index) or [False])[0]
+            for index in range(len(preview["headers"]))
+        ]
+        self.assertNotIn(False, fields, dict(zip(preview["headers"], fields, strict=True)))
+        with mute_logger("odoo.addons.base_import.models.base_import"):
+            result = importer.execute_import(fields, preview["headers"], dict(OPTIONS))
+        self.assertFalse(result["messages"])
+        self.assertEqual(len(result["ids"]), 4)
+        self.assertEqual(
+            self.Interaction.browse(result["ids"]).mapped("channel_id.code"),
+            ["phone", "visit", "letter", "email"],
+        )
