@@ -747,7 +747,7 @@ class ResPartner(models.Model):
                 "title": self.env._("Customer profiles"),
                 "message": self.env._(
                     "%(count)s customer profiles are being recomputed in the background. "
-                    "The settings and the customer filter \"Profile Being Recomputed\" "
+                    'The settings and the customer filter "Profile Being Recomputed" '
                     "show how many are still waiting.",
                     count=pending,
                 ),
