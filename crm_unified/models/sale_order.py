@@ -14,7 +14,10 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         to_confirm = self.filtered(lambda order: order.state != "sale")
-        res = super().action_confirm()
+        # The confirmation email sent by the confirmation itself is part of this event.
+        res = super(
+            SaleOrder, self.with_context(crm_interaction_skip_message=True)
+        ).action_confirm()
         to_confirm.filtered(lambda order: order.state == "sale")._crm_capture(
             "_prepare_order_confirmed_interaction_values"
         )

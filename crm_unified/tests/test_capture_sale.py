@@ -21,6 +21,12 @@ class TestCaptureSale(CrmInteractionCommon):
         self.assertEqual(interaction.source, "automatic")
         self.assertEqual(interaction.document_ref, order)
 
+    def test_confirmation_email_is_part_of_the_confirmation(self):
+        order = self._create_order()
+        order.with_context(send_email=True).action_confirm()
+        self.assertEqual(len(self._interactions(order)), 1)
+        self.assertEqual(self._interactions(order).capture_event, "sale_order_confirmed")
+
     def test_order_cancelled_logs_one_interaction(self):
         order = self._create_order()
         order.action_confirm()
