@@ -12,3 +12,10 @@ class ResUsers(models.Model):
         string="CRM Departments",
         help="Departments whose confidential customer interactions this user may see.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "crm_department_ids" in vals:
+            # Record rules read this field and are cached: recompute them.
+            self.env.registry.clear_cache()
+        return res

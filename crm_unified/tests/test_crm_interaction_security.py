@@ -44,6 +44,13 @@ class TestCrmInteractionSecurity(CrmInteractionCommon):
         with self.assertRaises(AccessError):
             self.confidential.with_user(self.support_user).read(["subject"])
 
+    def test_joining_a_department_reveals_its_confidential_interactions(self):
+        domain = [("partner_id", "=", self.customer.id)]
+        Interaction = self.Interaction.with_user(self.support_user)
+        self.assertEqual(Interaction.search(domain), self.public)
+        self.support_user.crm_department_ids = [Command.link(self.department_sales.id)]
+        self.assertEqual(Interaction.search(domain), self.confidential | self.public)
+
     def test_other_company_interactions_are_hidden(self):
         other_company = self.env["res.company"].create({"name": "Other Bakery Ltd"})
         foreign = self.Interaction.create(
