@@ -47,7 +47,6 @@ class ResPartner(models.Model):
     quiet_hour_end = fields.Float(help="End of the quiet window (customer's time zone).")
     preferred_channel_id = fields.Many2one(
         "crm.interaction.channel",
-        string="Preferred Channel",
         compute="_compute_preferred_channel_id",
         inverse="_inverse_preferred_channel_id",
         store=True,
@@ -96,7 +95,6 @@ class ResPartner(models.Model):
     last_interaction_date = fields.Datetime(readonly=True, copy=False, groups=CRM_USER_GROUP)
     last_interaction_channel_id = fields.Many2one(
         "crm.interaction.channel",
-        string="Last Interaction Channel",
         readonly=True,
         copy=False,
         groups=CRM_USER_GROUP,
