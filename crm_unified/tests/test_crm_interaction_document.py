@@ -57,13 +57,24 @@ class TestCrmInteractionDocument(CrmInteractionCommon):
                 },
             ]
         )
+        call_on_duplicate = self.Interaction.create(
+            {
+                "partner_id": duplicate.id,
+                "channel_id": self.channel_phone.id,
+                "subject": "Call logged on the duplicate",
+                "res_model": "res.partner",
+                "res_id": duplicate.id,
+            }
+        )
+        interactions |= call_on_duplicate
         wizard = self.env["base.partner.merge.automatic.wizard"]
         wizard._merge((duplicate | self.customer).ids, self.customer)
+        self.assertEqual(call_on_duplicate.document_ref, self.customer)
         self.assertFalse(duplicate.exists())
         self.assertEqual(interactions[:2].partner_id, self.customer)
-        self.assertEqual(self.customer.interaction_count, 2)
+        self.assertEqual(self.customer.interaction_count, 3)
         # A contact merged into a contact of another company follows its new company.
         wizard._merge((moved_contact | self.contact).ids, self.contact)
         self.assertEqual(interactions[2].partner_id, self.contact)
         self.assertEqual(interactions[2].commercial_partner_id, self.customer)
-        self.assertEqual(self.customer.interaction_count, 3)
+        self.assertEqual(self.customer.interaction_count, 4)
