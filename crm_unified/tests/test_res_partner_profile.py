@@ -287,3 +287,10 @@ class TestPartnerProfile(ProfileCommon):
         others = buyers.filtered(lambda p: p.commercial_partner_id not in self.partners)
         self.assertTrue(whale.rfm_monetary, "ranked in its own company")
         self.assertGreaterEqual(whale.rfm_monetary, max(others.mapped("rfm_monetary"), default=0))
+
+    def test_big_selection_recompute_goes_to_background(self):
+        with patch("odoo.addons.crm_unified.models.res_partner.SYNC_RECOMPUTE_LIMIT", 1):
+            action = (self.a | self.b).action_crm_recompute_profile()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertTrue(self.a.crm_profile_dirty and self.b.crm_profile_dirty)
+        self.assertTrue(self.c.action_crm_recompute_profile(), "one customer: done at once")
