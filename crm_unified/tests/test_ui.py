@@ -15,6 +15,9 @@ class TestCrmUnifiedUi(HttpCase):
                 "subject": "Welcome call",
             }
         )
+        self.env["crm.lead"].create(
+            {"name": "Bakery ovens", "type": "opportunity", "partner_id": customer.id}
+        )
         self.start_tour("/odoo", "crm_unified_open_app_tour", login="admin")
 
     def test_log_call_from_customer_360_tab(self):

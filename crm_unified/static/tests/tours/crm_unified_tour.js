@@ -64,6 +64,29 @@ registry.category("web_tour.tours").add("crm_unified_open_app_tour", {
         {
             trigger: ".o_graph_view .o_graph_renderer",
         },
+        {
+            content: "Back to the list",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "Open a captured interaction",
+            trigger: ".o_list_view .o_data_row td[name=subject]:contains('Opportunity created')",
+            run: "click",
+        },
+        {
+            content: "Its source document is a link",
+            trigger: ".o_form_view .o_field_widget[name=document_ref]:contains('Bakery ovens')",
+        },
+        {
+            content: "Open the source document",
+            trigger: ".o_form_view button[name=action_open_document]",
+            run: "click",
+        },
+        {
+            content: "The opportunity is shown",
+            trigger: ".o_form_view .o_field_widget[name=name]:contains('Bakery ovens'), .o_form_view .o_field_widget[name=name] textarea",
+        },
     ],
 });
 
