@@ -1,4 +1,8 @@
+import logging
+
 from odoo import models
+
+_logger = logging.getLogger(__name__)
 
 # Activity categories captured when done, with the interaction channel they map to.
 ACTIVITY_CATEGORY_CHANNELS = {"phonecall": "phone", "meeting": "meeting"}
@@ -18,7 +22,14 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
 
     def _action_done(self, feedback=False, attachment_ids=None):
-        vals_list = self._crm_prepare_done_interactions(feedback)
+        try:
+            with self.env.cr.savepoint():
+                # sudo: only the customer of each activity's document is read.
+                vals_list = self.sudo()._crm_prepare_done_interactions(feedback)
+        except Exception:
+            # Marking an activity done must never fail because of the history.
+            _logger.exception("Could not prepare interactions for done activities")
+            vals_list = []
         result = super(
             MailActivity, self.with_context(crm_interaction_skip_message=True)
         )._action_done(feedback=feedback, attachment_ids=attachment_ids)

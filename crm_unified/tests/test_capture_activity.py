@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .crm_interaction_common import CrmInteractionCommon
 
@@ -27,6 +30,21 @@ class TestCaptureActivity(CrmInteractionCommon):
         activity.action_feedback()
         interaction = self._interactions(self.contact, "activity_done")
         self.assertEqual(interaction.partner_id, self.contact)
+
+    def test_activity_done_even_when_capture_breaks(self):
+        order = self._create_order()
+        activity = order.activity_schedule("mail.mail_activity_data_call", user_id=self.env.user.id)
+
+        def broken(records, feedback):
+            raise KeyError("broken extension")
+
+        with (
+            patch.object(type(activity), "_crm_prepare_done_interactions", broken),
+            mute_logger("odoo.addons.crm_unified.models.mail_activity"),
+        ):
+            activity.action_feedback(feedback="done anyway")
+        self.assertFalse(activity.exists())
+        self.assertFalse(self._interactions(order, "activity_done"))
 
     def test_todo_done_is_not_captured(self):
         order = self._create_order()
