@@ -13,6 +13,8 @@ class CampaignCommon(MailCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Demo campaigns (and their planned deliveries) stay out of the crons under test.
+        cls.env["crm.campaign"].search([("state", "=", "active")]).action_pause()
         cls.company = cls.env.company
         cls.company.write({"crm_cap_contacts": 3, "crm_cap_period_days": 7})
         channel = cls.env["crm.interaction.channel"]._get_by_code

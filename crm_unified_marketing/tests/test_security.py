@@ -53,7 +53,10 @@ class TestSecurity(CampaignCommon):
         )
         self.assertTrue(campaign.utm_campaign_id)
         self.assertEqual(
-            len(self.env["crm.campaign.delivery"].with_user(self.user_marketing).search([])), 4
+            self.env["crm.campaign.delivery"]
+            .with_user(self.user_marketing)
+            .search_count([("campaign_id", "=", self.campaign.id)]),
+            4,
         )
         with self.assertRaises(AccessError):
             campaign.unlink()
