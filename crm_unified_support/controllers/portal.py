@@ -200,6 +200,7 @@ class SupportCustomerPortal(CustomerPortal):
             raise UserError(request.env._("Give your ticket a subject."))
         type_id = False
         if post.get("type_id"):
+            # sudo: ticket types are a public list of categories.
             ticket_type = (
                 request.env["crm.support.ticket.type"].sudo().browse(int(post["type_id"])).exists()
             )

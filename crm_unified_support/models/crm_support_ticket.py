@@ -509,12 +509,12 @@ class CrmSupportTicket(models.Model):
             if email_normalize(email)
         ]
         # Our own aliases in CC must not become followers (mail loops).
+        # sudo: aliases are configuration the gateway user may not read; only
+        # their addresses are compared.
+        Alias = self.env["mail.alias"].sudo()
         alias_emails = set(
-            self.env["mail.alias"]
-            .sudo()
-            .search([("alias_full_name", "in", emails)])
-            .mapped("alias_full_name")
-        )  # sudo: aliases are configuration users may not read; only addresses are compared
+            Alias.search([("alias_full_name", "in", emails)]).mapped("alias_full_name")
+        )
         emails = [email for email in emails if email not in alias_emails]
         if not emails:
             return
@@ -742,6 +742,43 @@ class CrmSupportTicket(models.Model):
             "user_id": (self.commercial_partner_id.user_id or self.partner_id.user_id).id,
             "company_id": self.company_id.id,
             "description": self.description,
+        }
+
+    def action_merge(self):
+        """Merge the selected tickets of one customer into the oldest one:
+        messages, attachments, followers and tags move over, the others are
+        archived with their open SLA targets dropped."""
+        if len(self) < 2:
+            raise UserError(self.env._("Select at least two tickets to merge."))
+        if len(self.commercial_partner_id) != 1 or not all(self.mapped("partner_id")):
+            raise UserError(self.env._("Only tickets of the same customer can be merged."))
+        if len(self.company_id) != 1:
+            raise UserError(self.env._("Only tickets of the same company can be merged."))
+        self.check_access("write")
+        target = self.sorted("id")[0]
+        others = self - target
+        # sudo: messages and attachments are moved between tickets the user may
+        # write (checked above); mail.message itself is not writable by users.
+        self.env["mail.message"].sudo().search(
+            [("model", "=", self._name), ("res_id", "in", others.ids)]
+        ).write({"res_id": target.id})
+        self.env["ir.attachment"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", others.ids)]
+        ).write({"res_id": target.id})
+        target.message_subscribe(partner_ids=others.message_partner_ids.ids)
+        target.tag_ids |= others.tag_ids
+        others.sla_status_ids.filtered(lambda line: not line.reached_date).unlink()
+        others.write({"active": False, "parent_id": target.id})
+        target.message_post(
+            body=self.env._("Merged tickets: %(refs)s", refs=", ".join(others.mapped("reference"))),
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": target.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
         }
 
     def action_close_by_customer(self):

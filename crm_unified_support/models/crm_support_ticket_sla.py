@@ -172,6 +172,7 @@ class CrmSupportTicketSla(models.Model):
                     SQL(
                         "SELECT id FROM crm_support_ticket_sla "
                         "WHERE reached_date IS NULL AND paused_since IS NULL "
+                        "AND ticket_id IN (SELECT id FROM crm_support_ticket WHERE active) "
                         "AND state IN ('ongoing', 'failed') "
                         "ORDER BY deadline LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
                         batch_size,

@@ -35,6 +35,12 @@ class CrmSupportTicketReport(models.Model):
     )
     hours_to_close = fields.Float(string="Hours to Close", readonly=True, aggregator="avg")
     rating_avg = fields.Float(string="Rating (avg)", readonly=True, aggregator="avg")
+    sla_compliance = fields.Float(
+        string="SLA Compliance (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of tickets with SLA targets that met all of them.",
+    )
 
     def _query(self):
         return SQL(
@@ -60,7 +66,12 @@ class CrmSupportTicketReport(models.Model):
                    EXTRACT(EPOCH FROM (t.first_response_date - t.create_date)) / 3600.0
                        AS hours_to_first_response,
                    EXTRACT(EPOCH FROM (t.close_date - t.create_date)) / 3600.0 AS hours_to_close,
-                   r.rating_avg AS rating_avg
+                   r.rating_avg AS rating_avg,
+                   CASE WHEN NOT EXISTS (
+                            SELECT 1 FROM crm_support_ticket_sla l WHERE l.ticket_id = t.id
+                        ) THEN NULL
+                        WHEN COALESCE(t.sla_failed, FALSE) THEN 0.0
+                        ELSE 100.0 END AS sla_compliance
               FROM crm_support_ticket t
          LEFT JOIN (
                     SELECT res_id, AVG(rating) AS rating_avg

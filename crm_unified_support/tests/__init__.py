@@ -3,6 +3,7 @@ from . import (
     test_history,
     test_mail_gateway,
     test_portal,
+    test_report,
     test_routing,
     test_routing_concurrency,
     test_security,

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import SupportCommon
@@ -176,3 +177,32 @@ class TestHistory(SupportCommon):
         self.assertEqual(
             set(ticket.duration_tracking), {str(self.stage_new.id), str(self.stage_progress.id)}
         )
+
+    def test_merge_tickets_of_one_customer(self):
+        tag = self.env["crm.support.tag"].create({"name": "T merge"})
+        first = self._create_ticket(name="first")
+        second = self._create_ticket(
+            name="second", partner_id=self.customer_colleague.id, tag_ids=[(6, 0, tag.ids)]
+        )
+        second.message_post(
+            body="detail from the second ticket",
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+            author_id=self.customer_colleague.id,
+        )
+        attachment = self.env["ir.attachment"].create(
+            {"name": "log.txt", "raw": b"x", "res_model": second._name, "res_id": second.id}
+        )
+        (first | second).with_user(self.user_support).action_merge()
+        self.assertFalse(second.active)
+        self.assertEqual(second.parent_id, first)
+        self.assertIn(tag, first.tag_ids)
+        self.assertEqual(attachment.res_id, first.id)
+        self.assertTrue(
+            any("detail from the second ticket" in (m.body or "") for m in first.message_ids)
+        )
+        self.assertIn(self.customer_colleague, first.message_partner_ids)
+        self.assertFalse(second.sla_status_ids.filtered(lambda line: not line.reached_date))
+        other = self._create_ticket(partner_id=self.other_customer.id)
+        with self.assertRaises(UserError):
+            (first | other).action_merge()
