@@ -13,8 +13,8 @@ class SaleOrder(models.Model):
         """Mark the matching campaign delivery of each confirmed order as converted.
 
         A delivery matches an order of its customer (or of the customer's company)
-        confirmed on or before its offer's expiry day; one of the same UTM campaign
-        is preferred, else the latest sent delivery. One search for the whole batch.
+        confirmed on or before its offer's expiry day; see _crm_pick_campaign_delivery
+        for the choice among several. One search for the whole batch.
         """
         orders = self.filtered(lambda o: o.state == "sale")
         if not orders:
@@ -44,12 +44,7 @@ class SaleOrder(models.Model):
             )
             if not matching:
                 continue
-            same_campaign = matching.filtered(
-                lambda d, order=order: (
-                    order.campaign_id and d.campaign_id.utm_campaign_id == order.campaign_id
-                )
-            )
-            delivery = (same_campaign or matching)[:1]
+            delivery = order._crm_pick_campaign_delivery(matching)
             delivery.write(
                 {
                     "state": "converted",
@@ -64,3 +59,19 @@ class SaleOrder(models.Model):
             )
             credited |= delivery
         credited._log_delivery_interactions("converted")
+
+    def _crm_pick_campaign_delivery(self, deliveries):
+        """The delivery this order converts, among the customer's open offers.
+
+        First the delivery whose mailing carries the order's UTM source (the
+        customer came through its tracked link), then one of the order's UTM
+        campaign, else the latest sent.
+        """
+        self.ensure_one()
+        same_source = deliveries.filtered(
+            lambda d: self.source_id and d.mailing_id.source_id == self.source_id
+        )
+        same_campaign = deliveries.filtered(
+            lambda d: self.campaign_id and d.campaign_id.utm_campaign_id == self.campaign_id
+        )
+        return (same_source or same_campaign or deliveries)[:1]

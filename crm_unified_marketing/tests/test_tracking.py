@@ -81,6 +81,26 @@ class TestTracking(CampaignCommon):
         self.assertEqual(converted.partner_id, self.partners[1:3])
         self.assertEqual(converted.sale_order_id, orders)
 
+    @freeze_time("2026-12-10 10:00:00")
+    def test_order_through_tracked_link_credits_that_mailing(self):
+        """The UTM source of the mailing wins over a more recent delivery."""
+        other = self.campaign.copy({"name": "Later campaign"})
+        later = self.env["crm.campaign.delivery"].create(
+            {
+                "campaign_id": other.id,
+                "rule_id": other.rule_ids.id,
+                "partner_id": self.partners[0].id,
+                "channel_id": self.ch_email.id,
+                "state": "sent",
+                "sent_date": "2026-12-09 08:00:00",
+            }
+        )
+        delivery = self.deliveries.filtered(lambda d: d.partner_id == self.partners[0])
+        order = self._order(self.partners[0], source_id=delivery.mailing_id.source_id.id)
+        order.action_confirm()
+        self.assertEqual(delivery.state, "converted")
+        self.assertEqual(later.state, "sent")
+
     @freeze_time("2027-01-15 10:00:00")
     def test_order_after_validity_does_not_convert(self):
         self._order(self.partners[0]).action_confirm()
