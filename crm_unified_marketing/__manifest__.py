@@ -30,5 +30,4 @@
             "crm_unified_marketing/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
 }

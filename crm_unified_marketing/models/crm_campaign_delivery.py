@@ -73,7 +73,7 @@ class CrmCampaignDelivery(models.Model):
         index=True,
     )
     failure_reason = fields.Char(string="Reason")
-    mailing_id = fields.Many2one("mailing.mailing", string="Mailing", ondelete="set null")
+    mailing_id = fields.Many2one("mailing.mailing", ondelete="set null")
     mailing_trace_id = fields.Many2one("mailing.trace", string="Trace", ondelete="set null")
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", string="Call Task", ondelete="set null")

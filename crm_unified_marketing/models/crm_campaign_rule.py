@@ -131,7 +131,7 @@ class CrmCampaignRule(models.Model):
     delivery_count = fields.Integer(compute="_compute_statistics")
     converted_count = fields.Integer(compute="_compute_statistics")
     revenue = fields.Monetary(compute="_compute_statistics")
-    spent = fields.Monetary(compute="_compute_statistics", string="Spent")
+    spent = fields.Monetary(compute="_compute_statistics")
 
     @api.depends("product_id", "discount")
     def _compute_offer_value(self):
