@@ -3,6 +3,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
+from . import template_check
+
 WEEKDAY_FIELDS = (
     "day_mon",
     "day_tue",
@@ -219,6 +221,28 @@ class CrmCampaignRule(models.Model):
                         error=error,
                     )
                 ) from error
+
+    @api.constrains("email_subject", "email_body_html", "sms_body")
+    def _check_templates(self):
+        for rule in self:
+            rule._raise_template_errors(rule.name)
+
+    def _raise_template_errors(self, label):
+        """Refuse messages whose placeholders cannot even be parsed (works for variants too)."""
+        self.ensure_one()
+        errors = (
+            template_check.inline_template_errors(self.env, self.email_subject)
+            + template_check.inline_template_errors(self.env, self.sms_body)
+            + template_check.qweb_template_errors(self.email_body_html)
+        )
+        if errors:
+            raise ValidationError(
+                self.env._(
+                    "The messages of %(name)s contain invalid placeholders:\n%(errors)s",
+                    name=label,
+                    errors="\n".join(errors),
+                )
+            )
 
     @api.constrains("discount", "max_recipients", "budget", "offer_validity_days")
     def _check_limits(self):

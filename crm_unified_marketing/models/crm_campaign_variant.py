@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .crm_campaign_rule import CrmCampaignRule
+
 
 class CrmCampaignVariant(models.Model):
     _name = "crm.campaign.variant"
@@ -63,6 +65,12 @@ class CrmCampaignVariant(models.Model):
             variant.click_rate = 100.0 * data["click"] / sent if sent else 0.0
             variant.conversion_rate = 100.0 * data["conversion"] / sent if sent else 0.0
             variant.revenue = data["revenue"] if data else 0.0
+
+    @api.constrains("email_subject", "email_body_html", "sms_body")
+    def _check_templates(self):
+        for variant in self:
+            # same fields as the rule: reuse its check
+            CrmCampaignRule._raise_template_errors(variant, variant.name)
 
     def _check_split(self):
         """The variants of each rule must share the audience out completely."""

@@ -102,6 +102,29 @@ class TestCampaign(CampaignCommon):
             (5, 14, True),
         )
 
+    def test_template_syntax_errors_are_refused_at_save(self):
+        bad_values = [
+            {"email_subject": "Hi {{ object.partner_id. }}"},
+            {"email_body_html": '<p><t t-out="object.partner_id.name +"/></p>'},
+            {"sms_body": "Hi {{ object.partner_id.name"},
+            {
+                "variant_ids": [
+                    Command.create(
+                        {"name": "A", "split_percent": 100, "email_subject": "{{ 1 + }}"}
+                    )
+                ]
+            },
+        ]
+        for values in bad_values:
+            with (
+                self.assertRaisesRegex(ValidationError, "invalid placeholders"),
+                self.env.cr.savepoint(),
+            ):
+                self.rule.write(values)
+            self.env.invalidate_all()  # the rolled-back values stay in the cache
+        self.rule.email_subject = "Hi {{ object.partner_id.name }}"
+        self.assertEqual(self.rule.email_subject, "Hi {{ object.partner_id.name }}")
+
     def test_preview_renders_for_a_customer(self):
         self.rule.write(
             {
