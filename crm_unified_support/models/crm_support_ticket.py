@@ -260,6 +260,9 @@ class CrmSupportTicket(models.Model):
     # ---- Stage changes ----
 
     def _on_stage_changed(self, old_stages):
+        """Close, reopen, pause or resume the SLA clocks of tickets whose stage
+        changed. SLA lines are system records (read-only for support users):
+        they are updated with sudo, on tickets the user just wrote."""
         now = fields.Datetime.now()
         closing = self.filtered(lambda t: t.is_closed and not old_stages[t.id].is_closed)
         reopening = self.filtered(lambda t: not t.is_closed and old_stages[t.id].is_closed)
@@ -267,18 +270,18 @@ class CrmSupportTicket(models.Model):
         resuming = self.filtered(lambda t: not t.stage_id.pause_sla and old_stages[t.id].pause_sla)
         if closing:
             closing.write({"close_date": now})
-            closing.sla_status_ids._reach(("resolution",), now)
+            closing.sla_status_ids.sudo()._reach(("resolution",), now)
             closing._log_support_event("closed")
             closing.filtered(lambda t: t.use_rating and t.partner_id)._send_rating_request()
         if reopening:
             reopening.write({"close_date": False})
-            reopening.sla_status_ids.filtered(
+            reopening.sla_status_ids.sudo().filtered(
                 lambda line: line.target_type == "resolution"
             )._unreach()
         if pausing:
-            pausing.sla_status_ids._pause(now)
+            pausing.sla_status_ids.sudo()._pause(now)
         if resuming:
-            resuming.sla_status_ids._resume(now)
+            resuming.sla_status_ids.sudo()._resume(now)
 
     def _send_rating_request(self):
         template = self.env.ref(
@@ -334,7 +337,9 @@ class CrmSupportTicket(models.Model):
         now = fields.Datetime.now()
         policies = self.env["crm.support.sla"].search([("queue_id", "in", self.queue_id.ids)])
         matches = policies._match_tickets(self)
-        to_drop = self.env["crm.support.ticket.sla"]
+        # sudo: SLA lines are system records, read-only for support users; they
+        # follow the policies matching tickets the user may write.
+        to_drop = self.env["crm.support.ticket.sla"].sudo()
         to_create = []
         for ticket in self:
             matching = matches.get(ticket.id, policies.browse())
@@ -356,7 +361,7 @@ class CrmSupportTicket(models.Model):
                     )
         to_drop.unlink()
         if to_create:
-            self.env["crm.support.ticket.sla"].create(to_create)
+            self.env["crm.support.ticket.sla"].sudo().create(to_create)
 
     def _prepare_sla_status_values(self, policy, target_type, hours, now, start=None):
         self.ensure_one()
@@ -421,7 +426,8 @@ class CrmSupportTicket(models.Model):
             for policy in matching.filtered("next_reply_hours")
         ]
         if vals_list:
-            self.env["crm.support.ticket.sla"].create(vals_list)
+            # sudo: system record, see _sla_apply.
+            self.env["crm.support.ticket.sla"].sudo().create(vals_list)
 
     def _message_get_suggested_recipients(self):
         recipients = super()._message_get_suggested_recipients()
@@ -767,7 +773,8 @@ class CrmSupportTicket(models.Model):
         ).write({"res_id": target.id})
         target.message_subscribe(partner_ids=others.message_partner_ids.ids)
         target.tag_ids |= others.tag_ids
-        others.sla_status_ids.filtered(lambda line: not line.reached_date).unlink()
+        # sudo: system records of tickets the user may write (checked above).
+        others.sla_status_ids.sudo().filtered(lambda line: not line.reached_date).unlink()
         others.write({"active": False, "parent_id": target.id})
         target.message_post(
             body=self.env._("Merged tickets: %(refs)s", refs=", ".join(others.mapped("reference"))),

@@ -91,13 +91,13 @@ class ResPartner(models.Model):
             partner_signals = signals.setdefault(partner.id, {})
             partner_signals["support_sla_experience"] = 1.0 - values["breaches"] / values["total"]
             if values["rating_avg"] is not None:
-                partner_signals["support_satisfaction"] = values["rating_avg"] / 5.0
+                partner_signals["support_csat"] = values["rating_avg"] / 5.0
         return signals
 
     @api.model
     def _crm_engagement_signal_weights(self):
         weights = super()._crm_engagement_signal_weights()
-        weights.update(support_satisfaction=15, support_sla_experience=10)
+        weights.update(support_csat=15, support_sla_experience=10)
         return weights
 
     def action_view_support_tickets(self):

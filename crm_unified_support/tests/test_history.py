@@ -156,14 +156,14 @@ class TestHistory(SupportCommon):
         ticket.stage_id = self.stage_solved
         ticket.rating_apply(4, token=ticket._rating_get_access_token())
         signals = self.customer._crm_engagement_signals()[self.customer.id]
-        self.assertAlmostEqual(signals["support_satisfaction"], 0.8)
+        self.assertAlmostEqual(signals["support_csat"], 0.8)
         self.assertAlmostEqual(signals["support_sla_experience"], 0.5)
         self.assertNotIn(
-            "support_satisfaction",
+            "support_csat",
             self.other_customer._crm_engagement_signals().get(self.other_customer.id, {}),
         )
         weights = self.env["res.partner"]._crm_engagement_signal_weights()
-        self.assertEqual(weights["support_satisfaction"], 15)
+        self.assertEqual(weights["support_csat"], 15)
 
     def test_time_in_stage_is_tracked(self):
         """Time in stage comes from the platform's tracking-duration mixin

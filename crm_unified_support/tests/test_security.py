@@ -106,3 +106,17 @@ class TestSecurity(SupportCommon):
             self.ticket_carla.with_user(self.user_support).unlink()
         self.ticket_otto.with_user(self.user_support_manager).unlink()
         self.assertFalse(self.ticket_otto.exists())
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_sla_lines_are_read_only_for_agents(self):
+        self.env["crm.support.sla"].create(
+            {"name": "S", "queue_id": self.queue.id, "resolution_hours": 2}
+        )
+        ticket = self._create_ticket().with_user(self.user_support)
+        ticket.priority = "2"  # the agent's edits still manage SLA lines
+        line = ticket.sla_status_ids
+        self.assertEqual(len(line), 1)
+        with self.assertRaises(AccessError):
+            line.write({"state": "reached"})
+        ticket.stage_id = self.stage_solved
+        self.assertEqual(line.state, "reached")
