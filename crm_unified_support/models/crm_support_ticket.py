@@ -788,6 +788,26 @@ class CrmSupportTicket(models.Model):
             "views": [(False, "form")],
         }
 
+    def action_split(self):
+        """Open a new ticket for another question of the same customer,
+        linked to this one."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Split Ticket"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {
+                "default_parent_id": self.id,
+                "default_queue_id": self.queue_id.id,
+                "default_partner_id": self.partner_id.id,
+                "default_type_id": self.type_id.id,
+                "default_sale_order_id": self.sale_order_id.id,
+                "default_name": self.env._("Split of %(ref)s: ", ref=self.reference),
+            },
+        }
+
     def action_close_by_customer(self):
         """Close the ticket on the customer's request (portal)."""
         for ticket in self:

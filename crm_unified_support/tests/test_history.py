@@ -206,3 +206,14 @@ class TestHistory(SupportCommon):
         other = self._create_ticket(partner_id=self.other_customer.id)
         with self.assertRaises(UserError):
             (first | other).action_merge()
+
+    def test_split_ticket(self):
+        ticket = self._create_ticket(name="Two questions")
+        ctx = ticket.action_split()["context"]
+        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+            form.name = "Second question"
+        split = form.record
+        self.assertEqual(split.parent_id, ticket)
+        self.assertEqual(split.partner_id, self.customer)
+        self.assertEqual(split.queue_id, self.queue)
+        self.assertEqual(ticket.child_ids, split)
