@@ -56,5 +56,4 @@
         ],
     },
     "application": True,
-    "installable": True,
 }

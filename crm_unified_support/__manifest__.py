@@ -40,5 +40,4 @@
     "assets": {
         "web.assets_tests": ["crm_unified_support/static/tests/tours/*.js"],
     },
-    "installable": True,
 }

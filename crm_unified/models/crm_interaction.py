@@ -53,7 +53,7 @@ class CrmInteraction(models.Model):
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     channel_id = fields.Many2one(
-        "crm.interaction.channel", string="Channel", required=True, ondelete="restrict", index=True
+        "crm.interaction.channel", required=True, ondelete="restrict", index=True
     )
     channel_code = fields.Char(related="channel_id.code", string="Channel Code")
     channel_icon = fields.Char(related="channel_id.icon", string="Channel Icon")
@@ -62,9 +62,7 @@ class CrmInteraction(models.Model):
         required=True,
         default="outbound",
     )
-    department_id = fields.Many2one(
-        "crm.interaction.department", string="Department", ondelete="restrict", index=True
-    )
+    department_id = fields.Many2one("crm.interaction.department", ondelete="restrict", index=True)
     user_id = fields.Many2one(
         "res.users", string="Responsible", default=lambda self: self.env.user, index=True
     )

@@ -22,7 +22,7 @@ class CrmInteractionLog(models.TransientModel):
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     channel_id = fields.Many2one(
-        "crm.interaction.channel", string="Channel", required=True, default=_default_channel_id
+        "crm.interaction.channel", required=True, default=_default_channel_id
     )
     channel_code = fields.Char(related="channel_id.code")
     direction = fields.Selection(
@@ -33,10 +33,10 @@ class CrmInteractionLog(models.TransientModel):
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     subject = fields.Char(required=True)
     summary = fields.Html()
-    call_result = fields.Selection(CALL_RESULTS, string="Call Result")
+    call_result = fields.Selection(CALL_RESULTS)
     outcome = fields.Char(compute="_compute_outcome", store=True, readonly=False)
     duration = fields.Float(help="Duration in hours.")
-    department_id = fields.Many2one("crm.interaction.department", string="Department")
+    department_id = fields.Many2one("crm.interaction.department")
     user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user)
     confidential = fields.Boolean()
     res_model = fields.Char(string="Source Document Model")

@@ -49,7 +49,6 @@ class CrmSupportTicket(models.Model):
     color = fields.Integer()
     queue_id = fields.Many2one(
         "crm.support.queue",
-        string="Queue",
         required=True,
         index=True,
         tracking=True,
@@ -95,7 +94,6 @@ class CrmSupportTicket(models.Model):
     date_assign = fields.Datetime(string="Assigned on", readonly=True, copy=False)
     stage_id = fields.Many2one(
         "crm.support.stage",
-        string="Stage",
         compute="_compute_stage_id",
         store=True,
         readonly=False,
@@ -113,11 +111,9 @@ class CrmSupportTicket(models.Model):
     )
     close_date = fields.Datetime(string="Closed on", readonly=True, copy=False)
     priority = fields.Selection(TICKET_PRIORITIES, default="1", required=True, tracking=True)
-    type_id = fields.Many2one("crm.support.ticket.type", string="Type", tracking=True)
+    type_id = fields.Many2one("crm.support.ticket.type", tracking=True)
     tag_ids = fields.Many2many("crm.support.tag", string="Tags")
-    sale_order_id = fields.Many2one(
-        "sale.order", string="Sale Order", check_company=True, index="btree_not_null"
-    )
+    sale_order_id = fields.Many2one("sale.order", check_company=True, index="btree_not_null")
     lead_id = fields.Many2one(
         "crm.lead",
         string="Opportunity",
@@ -185,7 +181,8 @@ class CrmSupportTicket(models.Model):
             ticket.sla_deadline = min(deadlines) if deadlines else False
             ticket.sla_failed = any(line.state in ("failed", "reached_late") for line in lines)
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
+        # compute methods return nothing: there is no result of super() to pass on
         super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"

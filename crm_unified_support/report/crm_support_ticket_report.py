@@ -20,7 +20,7 @@ class CrmSupportTicketReport(models.Model):
     queue_id = fields.Many2one("crm.support.queue", readonly=True)
     user_id = fields.Many2one("res.users", string="Agent", readonly=True)
     stage_id = fields.Many2one("crm.support.stage", readonly=True)
-    type_id = fields.Many2one("crm.support.ticket.type", string="Type", readonly=True)
+    type_id = fields.Many2one("crm.support.ticket.type", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     commercial_partner_id = fields.Many2one("res.partner", string="Customer Company", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

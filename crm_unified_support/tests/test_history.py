@@ -92,7 +92,7 @@ class TestHistory(SupportCommon):
         )
         # From the opportunity, open a ticket: linked both ways.
         ctx = lead.action_open_support_ticket()["context"]
-        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+        with Form(self.env["crm.support.ticket"].with_context(**ctx)) as form:
             form.queue_id = self.queue
         new_ticket = form.record
         self.assertEqual(new_ticket.lead_id, lead)
@@ -101,7 +101,7 @@ class TestHistory(SupportCommon):
     def test_handoff_from_sale_order(self):
         order = self.env["sale.order"].create({"partner_id": self.customer.id})
         ctx = order.action_open_support_ticket()["context"]
-        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+        with Form(self.env["crm.support.ticket"].with_context(**ctx)) as form:
             form.queue_id = self.queue
         ticket = form.record
         self.assertEqual(ticket.sale_order_id, order)
@@ -210,7 +210,7 @@ class TestHistory(SupportCommon):
     def test_split_ticket(self):
         ticket = self._create_ticket(name="Two questions")
         ctx = ticket.action_split()["context"]
-        with Form(self.env["crm.support.ticket"].with_context(ctx)) as form:
+        with Form(self.env["crm.support.ticket"].with_context(**ctx)) as form:
             form.name = "Second question"
         split = form.record
         self.assertEqual(split.parent_id, ticket)

@@ -84,6 +84,7 @@ class TestPortal(HttpCase, SupportCommon):
             )
         self.assertIn("AccessError", str(ctx.exception))
         messages_before = len(self.ticket_otto.message_ids)
+        refused = False
         try:
             self.make_jsonrpc_request(
                 "/mail/message/post",
@@ -94,9 +95,8 @@ class TestPortal(HttpCase, SupportCommon):
                 },
             )
         except (JsonRpcException, HTTPError):
-            pass
-        else:
-            self.fail("A portal customer posted on another customer's ticket")
+            refused = True
+        self.assertTrue(refused, "A portal customer posted on another customer's ticket")
         self.ticket_otto.invalidate_recordset()
         self.assertEqual(len(self.ticket_otto.message_ids), messages_before)
         response = self.url_open(f"/web/content/{self.attachment_otto.id}?download=true")
