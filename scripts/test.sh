@@ -57,7 +57,9 @@ no_bad_lines() { ! grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' 
 # The server the run command starts answers with the login form.
 serves_login_page() {
     local pid ok=1 log=$LOGS/server.log
-    odoo -d "$DB" --db-filter="^$DB\$" --logfile="$log" --log-level=warn &
+    # Started directly (not through the odoo function) so that $! is Odoo's own pid.
+    "${ODOO_CMD[@]}" --addons-path="$ODOO_ADDONS_PATH" --http-port="$PORT" -d "$DB" \
+        --db-filter="^$DB\$" --logfile="$log" --log-level=warn &
     pid=$!
     for _ in $(seq 60); do
         if curl -fsS "http://127.0.0.1:$PORT/web/login" 2>/dev/null | grep -q 'name="login"'; then ok=0; break; fi
@@ -97,6 +99,12 @@ if [ -z "$ADDON" ]; then
     say "Lint"
     check "lint" bash "$CU_ROOT/scripts/lint.sh"
 fi
+
+"$PYTHON" - "$PORT" <<'PY' || die "Port $PORT is already in use: stop what listens there or set CRM_UNIFIED_TEST_HTTP_PORT." 7
+import socket, sys
+with socket.socket() as s:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+PY
 
 addons=${ADDON:-$CU_ADDONS}
 tags=$(sed -E 's#(^|,)#\1/#g' <<<"$addons")

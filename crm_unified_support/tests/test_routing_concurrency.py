@@ -84,7 +84,7 @@ class TestRoutingConcurrency(TransactionCase):
                 .with_context(mail_create_nolog=True)
                 .create([{"name": f"Concurrent {i}", "queue_id": queue.id} for i in range(TICKETS)])
             )
-            cr.commit()  # pylint: disable=invalid-commit -- allowed: the two cursors must see it
+            cr.commit()  # allowed: both cursors must see it. pylint: disable=invalid-commit
             self.data = {
                 "calendar": calendar.id,
                 "stages": stages.ids,
@@ -110,7 +110,7 @@ class TestRoutingConcurrency(TransactionCase):
             env["res.users"].browse(data["users"]).unlink()
             env["res.partner"].browse(data["partners"]).unlink()
             env["resource.calendar"].browse(data["calendar"]).unlink()
-            cr.commit()  # pylint: disable=invalid-commit -- allowed: the two cursors must see it
+            cr.commit()  # allowed: both cursors must see it. pylint: disable=invalid-commit
 
     def _worker(self, env, barrier, results, errors, index):
         """Route in batches of 10, one transaction per batch, like the cron.
@@ -132,7 +132,7 @@ class TestRoutingConcurrency(TransactionCase):
                     break
                 assigned = queue._assign_tickets(limit=10)
                 assigned_ids.extend(assigned.ids)
-                env.cr.commit()  # pylint: disable=invalid-commit -- allowed: one batch per transaction, like the cron
+                env.cr.commit()  # allowed: a batch per transaction. pylint: disable=invalid-commit
         except Exception as exc:
             errors.append(exc)
         results[index] = assigned_ids
