@@ -3,7 +3,8 @@
 #   1. lint (ruff, pylint-odoo mandatory checks, XML checks)
 #   2. fresh database, install the three addons with --test-enable: each addon's tests/ (at_install + post_install, tours in Chromium)
 #   3. the cross-addon suite in tests/ through pytest-odoo on that database
-#   4. platform checks: the run command's server answers /web/login; upgrade; uninstall of the two sub-addons leaves crm_unified working
+#   4. platform checks: the run command's server answers /web/login; upgrade; uninstall of the two
+#      sub-addons leaves crm_unified working (its tests run again); reinstall; uninstall of the core
 # Fails on any failed/errored/skipped test, any WARNING/ERROR/CRITICAL line in Odoo's log, and on zero tests.
 source "$(dirname "${BASH_SOURCE[0]}")/odoo-env.sh"
 
@@ -89,6 +90,32 @@ PY
         --log-level=test --logfile="$LOGS/after-uninstall.log" || true
 }
 
+# Install the two sub-addons again on a database that already holds data.
+reinstall_sub_addons() {
+    odoo -d "$DB" -i crm_unified_marketing,crm_unified_support --stop-after-init --log-level=warn \
+        --logfile="$LOGS/reinstall.log" && no_bad_lines "$LOGS/reinstall.log" \
+        && [ "$(installed_count)" = 3 ]
+}
+
+# Uninstall the core addon too (its dependents go with it), leaving a clean database.
+uninstall_core() {
+    "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$DB" --no-http --log-level=warn \
+        --logfile="$LOGS/uninstall-core.log" <<'PY' || return 1
+env["ir.module.module"].search([("name", "=", "crm_unified")]).button_immediate_uninstall()
+PY
+    # Odoo deletes the module's records one by one before dropping the tables; records still
+    # referenced (channels used by interactions, demo partners with posted invoices) are kept
+    # and PostgreSQL's refusal is logged by odoo.sql_db. Anything else is a failure.
+    ! grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$LOGS/uninstall-core.log" \
+        | grep -v ' ERROR [^ ]* odoo.sql_db: bad query: ' >&2 \
+        && ! grep -q '^Traceback' "$LOGS/uninstall-core.log" && [ "$(installed_count)" = 0 ] \
+        && [ "$(psql -d "$DB" -Atqc "select count(*) from pg_tables where tablename = 'crm_interaction'")" = 0 ]
+}
+
+installed_count() {
+    psql -d "$DB" -Atqc "select count(*) from ir_module_module where name like 'crm\_unified%' and state = 'installed'"
+}
+
 find_odoo
 ensure_python_packages dev
 ensure_postgres
@@ -147,6 +174,8 @@ PY
     check "upgrade (-u) of the three addons logs no warning" upgrade_addons
     check "uninstalling marketing and support leaves crm_unified working" uninstall_sub_addons
     scan_odoo_log "$LOGS/after-uninstall.log" "crm_unified tests after uninstall"
+    check "marketing and support install again on a database with data" reinstall_sub_addons
+    check "uninstalling crm_unified removes the three addons and their tables" uninstall_core
 fi
 
 echo "$passed passed, $failed failed"
