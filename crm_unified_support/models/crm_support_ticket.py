@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+from pytz import utc
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
@@ -138,6 +140,20 @@ class CrmSupportTicket(models.Model):
     )
     child_ids = fields.One2many("crm.support.ticket", "parent_id", string="Follow-up Tickets")
     first_response_date = fields.Datetime(readonly=True, copy=False)
+    first_response_working_hours = fields.Float(
+        string="Working Hours to First Response",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Working hours of the queue's calendar from creation to the first agent answer.",
+    )
+    close_working_hours = fields.Float(
+        string="Working Hours to Close",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Working hours of the queue's calendar from creation to closing.",
+    )
     last_customer_message_date = fields.Datetime(readonly=True, copy=False)
     auto_close_notice_date = fields.Datetime(
         readonly=True, copy=False, help="When the customer was told the ticket will auto-close."
@@ -223,7 +239,7 @@ class CrmSupportTicket(models.Model):
         tickets = super().create(vals_list)
         tickets._subscribe_salespersons()
         tickets._sla_apply()
-        tickets.filtered("is_closed").write({"close_date": now})
+        tickets.filtered("is_closed")._set_close_date(now)
         tickets._log_support_event("created")
         return tickets
 
@@ -266,12 +282,12 @@ class CrmSupportTicket(models.Model):
         pausing = self.filtered(lambda t: t.stage_id.pause_sla and not old_stages[t.id].pause_sla)
         resuming = self.filtered(lambda t: not t.stage_id.pause_sla and old_stages[t.id].pause_sla)
         if closing:
-            closing.write({"close_date": now})
+            closing._set_close_date(now)
             closing.sla_status_ids.sudo()._reach(("resolution",), now)
             closing._log_support_event("closed")
             closing.filtered(lambda t: t.use_rating and t.partner_id)._send_rating_request()
         if reopening:
-            reopening.write({"close_date": False})
+            reopening.write({"close_date": False, "close_working_hours": 0.0})
             reopening.sla_status_ids.sudo().filtered(
                 lambda line: line.target_type == "resolution"
             )._unreach()
@@ -372,6 +388,42 @@ class CrmSupportTicket(models.Model):
             "paused_since": now if self.stage_id.pause_sla else False,
         }
 
+    # ---- Working time ----
+
+    def _set_close_date(self, when):
+        """Close time and working hours from creation to close, for the batch."""
+        hours = self._working_hours_from_creation(when)
+        for ticket in self:
+            ticket.write({"close_date": when, "close_working_hours": hours[ticket.id]})
+
+    def _working_hours_from_creation(self, end):
+        """Working hours of each ticket's queue calendar (public holidays
+        excluded) from the ticket's creation to ``end``.
+
+        One working-interval computation per calendar for the whole batch, then
+        each ticket sums the part of those intervals inside its own window.
+
+        :return: {ticket id: hours}
+        """
+        result = {}
+        end_utc = utc.localize(end)
+        for calendar, tickets in self.grouped(lambda t: t.queue_id.resource_calendar_id).items():
+            starts = {
+                ticket.id: utc.localize(min(ticket.create_date or end, end)) for ticket in tickets
+            }
+            if not calendar:
+                for ticket_id, start in starts.items():
+                    result[ticket_id] = (end_utc - start).total_seconds() / 3600
+                continue
+            intervals = calendar._work_intervals_batch(min(starts.values()), end_utc)[False]
+            for ticket_id, start in starts.items():
+                seconds = sum(
+                    max((min(stop, end_utc) - max(begin, start)).total_seconds(), 0.0)
+                    for begin, stop, _meta in intervals
+                )
+                result[ticket_id] = round(seconds / 3600, 4)
+        return result
+
     # ---- Messages ----
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -397,7 +449,12 @@ class CrmSupportTicket(models.Model):
         now = message.date or fields.Datetime.now()
         first = not self.first_response_date
         if first:
-            self.first_response_date = now
+            self.write(
+                {
+                    "first_response_date": now,
+                    "first_response_working_hours": self._working_hours_from_creation(now)[self.id],
+                }
+            )
         self.sla_status_ids._reach(("first_response", "next_reply"), now)
         self._log_support_event("first_answer" if first else "agent_message", message=message)
 

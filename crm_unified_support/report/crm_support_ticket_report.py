@@ -31,9 +31,17 @@ class CrmSupportTicketReport(models.Model):
     open_count = fields.Integer(string="# Open", readonly=True)
     sla_failed_count = fields.Integer(string="# SLA Failed", readonly=True)
     hours_to_first_response = fields.Float(
-        string="Hours to First Response", readonly=True, aggregator="avg"
+        string="Working Hours to First Response",
+        readonly=True,
+        aggregator="avg",
+        help="Working hours of the queue's calendar, stored when the first answer was sent.",
     )
-    hours_to_close = fields.Float(string="Hours to Close", readonly=True, aggregator="avg")
+    hours_to_close = fields.Float(
+        string="Working Hours to Close",
+        readonly=True,
+        aggregator="avg",
+        help="Working hours of the queue's calendar, stored when the ticket was closed.",
+    )
     rating_avg = fields.Float(string="Rating (avg)", readonly=True, aggregator="avg")
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
@@ -63,9 +71,10 @@ class CrmSupportTicketReport(models.Model):
                    1 AS nbr,
                    CASE WHEN COALESCE(t.is_closed, FALSE) THEN 0 ELSE 1 END AS open_count,
                    CASE WHEN COALESCE(t.sla_failed, FALSE) THEN 1 ELSE 0 END AS sla_failed_count,
-                   EXTRACT(EPOCH FROM (t.first_response_date - t.create_date)) / 3600.0
-                       AS hours_to_first_response,
-                   EXTRACT(EPOCH FROM (t.close_date - t.create_date)) / 3600.0 AS hours_to_close,
+                   CASE WHEN t.first_response_date IS NOT NULL
+                        THEN t.first_response_working_hours END AS hours_to_first_response,
+                   CASE WHEN t.close_date IS NOT NULL
+                        THEN t.close_working_hours END AS hours_to_close,
                    r.rating_avg AS rating_avg,
                    CASE WHEN NOT EXISTS (
                             SELECT 1 FROM crm_support_ticket_sla l WHERE l.ticket_id = t.id

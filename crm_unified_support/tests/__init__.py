@@ -9,4 +9,5 @@ from . import (
     test_security,
     test_sla,
     test_ui,
+    test_working_hours,
 )
