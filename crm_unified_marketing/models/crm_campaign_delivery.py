@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .phone_check import contact_number, is_usable_phone
+
 _logger = logging.getLogger(__name__)
 
 # Order in which a delivery progresses: a later reaction never moves it back.
@@ -69,10 +71,17 @@ class CrmCampaignDelivery(models.Model):
             ("no_slot", "No allowed send time"),
             ("max_recipients", "Rule recipient limit reached"),
             ("budget", "Rule budget exhausted"),
+            ("invalid_phone", "Invalid phone number"),
         ],
         index=True,
     )
     failure_reason = fields.Char(string="Reason")
+    plan_explanation = fields.Text(
+        string="Explain",
+        readonly=True,
+        copy=False,
+        help="Why the planner chose this rule, channel and send time for this customer.",
+    )
     mailing_id = fields.Many2one("mailing.mailing", ondelete="set null")
     mailing_trace_id = fields.Many2one("mailing.trace", string="Trace", ondelete="set null")
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null")
@@ -218,6 +227,7 @@ class CrmCampaignDelivery(models.Model):
         """Send planned deliveries on their channel; one bad customer never stops the rest."""
         deliveries = self.filtered(lambda d: d.state == "planned")
         deliveries = deliveries._cancel_opted_out()
+        deliveries = deliveries._fail_invalid_phone()
         handlers = self._get_channel_handlers()
         groups = {}
         for delivery in deliveries:
@@ -272,6 +282,19 @@ class CrmCampaignDelivery(models.Model):
                 )
                 failed |= delivery
         return self - failed
+
+    def _fail_invalid_phone(self):
+        """Mark failed the SMS and call deliveries whose number is unusable; return the others.
+
+        A missing number is left to the channel (mass_mailing_sms records it on the trace).
+        """
+        invalid = self.browse()
+        for delivery in self.filtered(lambda d: d.channel_code in ("sms", "phone")):
+            number = contact_number(delivery.partner_id, delivery.channel_code)
+            if number and not is_usable_phone(delivery.partner_id, number):
+                delivery._mark_failed(self.env._("Invalid phone number %(number)s", number=number))
+                invalid |= delivery
+        return self - invalid
 
     def _run_channel_handler(self, handler):
         """Send the group in one go; when it fails, retry one by one to isolate the culprit."""

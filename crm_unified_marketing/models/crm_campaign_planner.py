@@ -4,7 +4,9 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, format_datetime, split_every
+
+from .phone_check import contact_number, is_usable_phone
 
 # Laplace-style prior for the conversion rate of a channel without history:
 # (conversions + 1) / (sent + 20), i.e. 5% until real results come in.
@@ -109,6 +111,7 @@ class CrmCampaignPlanner(models.AbstractModel):
             "cap_contacts": company.crm_cap_contacts,
             "cap_period": timedelta(days=max(company.crm_cap_period_days, 1)),
             "require_opt_in": company.crm_require_opt_in,
+            "reason_labels": dict(Delivery._fields["skip_reason"]._description_selection(self.env)),
         }
 
     # ---- Batch-level data (one query each) ----
@@ -151,6 +154,7 @@ class CrmCampaignPlanner(models.AbstractModel):
                 "preferred_channel_id",
                 "quiet_hour_start",
                 "quiet_hour_end",
+                "country_id",
             ]
         )
         codes = list(set(rules.channel_line_ids.mapped("channel_id.code")))
@@ -178,15 +182,33 @@ class CrmCampaignPlanner(models.AbstractModel):
                 "channel_id": line.channel_id.id if line else False,
                 "variant_id": rule._pick_variant(partner.id).id,
             }
+            scheduled = False
+            best_slots = slots.get(partner.id) or []
             if not reason:
                 reason = self._check_limits(rule, line, state)
             if not reason:
                 scheduled, reason = self._choose_send_time(
-                    campaign, rule, line, partner, slots.get(partner.id) or [], cap, state
+                    campaign, rule, line, partner, best_slots, cap, state
                 )
+            vals["plan_explanation"] = self._explain_plan(
+                {
+                    "campaign": campaign,
+                    "partner": partner,
+                    "rule": rule,
+                    "candidates": candidates,
+                    "line": line,
+                    "scheduled": scheduled,
+                    "best_slots": best_slots,
+                    "consent": consents.get(partner.id, {}),
+                    "reason": reason,
+                },
+                state,
+            )
             if reason:
                 vals.update(
-                    state="skipped", skip_reason=reason, failure_reason=self._explain(reason)
+                    state="skipped",
+                    skip_reason=reason,
+                    failure_reason=self._explain(reason, partner),
                 )
             else:
                 vals.update(state="planned", scheduled_date=scheduled, cost=line.cost)
@@ -225,10 +247,13 @@ class CrmCampaignPlanner(models.AbstractModel):
         status = consent.get(code, "unknown")
         if status == "opt_out" or (state["require_opt_in"] and status != "opt_in"):
             return False, "no_consent"
+        if code in ("sms", "phone"):
+            number = contact_number(partner, code)
+            if not number:
+                return False, "no_channel"
+            return (True, None) if is_usable_phone(partner, number) else (False, "invalid_phone")
         has_address = {
             "email": bool(partner.email),
-            "sms": bool(partner.mobile or partner.phone),
-            "phone": bool(partner.phone or partner.mobile),
             "portal": bool(partner.user_ids),
         }.get(code, False)
         return has_address, None if has_address else "no_channel"
@@ -243,8 +268,13 @@ class CrmCampaignPlanner(models.AbstractModel):
             if usable:
                 return line, None
             reasons.add(reason)
-        # Every allowed channel refused by the customer: a consent problem.
-        return None, "no_consent" if reasons == {"no_consent"} else "no_channel"
+        # Every allowed channel refused by the customer: a consent problem; an invalid
+        # number as the only other refusal: the number is the problem.
+        if reasons == {"no_consent"}:
+            return None, "no_consent"
+        if "invalid_phone" in reasons and reasons <= {"no_consent", "invalid_phone"}:
+            return None, "invalid_phone"
+        return None, "no_channel"
 
     def _check_limits(self, rule, line, state):
         if rule.max_recipients and state["used"].get(rule.id, 0) >= rule.max_recipients:
@@ -333,7 +363,13 @@ class CrmCampaignPlanner(models.AbstractModel):
             return scheduled, None
         return False, "capped" if found_any else "no_slot"
 
-    def _explain(self, reason):
+    def _explain(self, reason, partner=None):
+        if reason == "invalid_phone":
+            numbers = {contact_number(partner, code) for code in ("sms", "phone")} - {""}
+            return self.env._(
+                "Invalid phone number %(number)s",
+                number=", ".join(sorted(n for n in numbers if not is_usable_phone(partner, n))),
+            )
         return {
             "no_channel": self.env._(
                 "None of the rule's channels can reach this customer (missing address or "
@@ -352,3 +388,122 @@ class CrmCampaignPlanner(models.AbstractModel):
             "max_recipients": self.env._("The rule already reached its maximum of recipients."),
             "budget": self.env._("The rule's budget is spent."),
         }[reason]
+
+    # ---- Explanation stored on the delivery (no queries) ----
+
+    def _explain_plan(self, facts, state):
+        """Plain words on why this customer got this rule, channel and time.
+
+        Built from what the planner already holds, once, at planning time.
+        """
+        parts = []
+        if facts["line"]:
+            parts.append(self._explain_channel(facts, state))
+        if facts["scheduled"]:
+            parts.append(self._explain_time(facts, state))
+        parts.append(self._explain_rule(facts["rule"], facts["candidates"]))
+        if facts["reason"]:
+            parts.append(
+                self.env._(
+                    "skipped: %(reason)s", reason=self._explain(facts["reason"], facts["partner"])
+                )
+            )
+        return "; ".join(parts)
+
+    def _explain_channel(self, facts, state):
+        partner, rule, line = facts["partner"], facts["rule"], facts["line"]
+        channel = line.channel_id.name
+        preferred = partner.preferred_channel_id
+        if preferred == line.channel_id:
+            return self.env._("Preferred channel %(channel)s", channel=channel)
+        if not preferred:
+            return self.env._(
+                "Channel %(channel)s: no preferred channel, first usable channel of the rule",
+                channel=channel,
+            )
+        preferred_line = rule.channel_line_ids.filtered(
+            lambda channel_line: channel_line.channel_id == preferred
+        )[:1]
+        if not preferred_line:
+            return self.env._(
+                "Channel %(channel)s: preferred channel %(preferred)s is not allowed by the rule",
+                channel=channel,
+                preferred=preferred.name,
+            )
+        _usable, why = self._is_channel_usable(
+            preferred_line.channel_code, partner, facts["consent"], state
+        )
+        why_text = (
+            self._explain(why, partner)
+            if why == "invalid_phone"
+            else state["reason_labels"].get(why, why)
+        )
+        return self.env._(
+            "Channel %(channel)s: preferred channel %(preferred)s cannot be used (%(why)s)",
+            channel=channel,
+            preferred=preferred.name,
+            why=why_text,
+        )
+
+    def _explain_time(self, facts, state):
+        partner, rule, scheduled = facts["partner"], facts["rule"], facts["scheduled"]
+        tz_name = partner.tz or state["default_tz"]
+        local = pytz.utc.localize(scheduled).astimezone(self._get_tz(tz_name))
+        when = format_datetime(self.env, scheduled, tz=tz_name, dt_format="EEE d MMM HH:mm")
+        best = {(weekday, int(hour)) for weekday, hour in facts["best_slots"]}
+        if (local.weekday(), local.hour) in best:
+            text = self.env._("best contact time %(when)s %(tz)s", when=when, tz=tz_name)
+        elif local.hour + local.minute / 60 == rule.default_hour:
+            text = self.env._("rule's default slot %(when)s %(tz)s", when=when, tz=tz_name)
+        else:
+            text = self.env._(
+                "first allowed hour %(when)s %(tz)s (the default slot is not allowed)",
+                when=when,
+                tz=tz_name,
+            )
+        first = next(
+            self._iter_send_times(facts["campaign"], rule, partner, facts["best_slots"], state),
+            None,
+        )
+        if first and first.astimezone(pytz.utc).replace(tzinfo=None) != scheduled:
+            text = self.env._("%(slot)s, postponed by the contact cap", slot=text)
+        return text
+
+    def _explain_rule(self, rule, candidates):
+        others = [other for other in candidates if other != rule]
+        if not others:
+            return self.env._(
+                "rule '%(rule)s' priority %(priority)s is the only matching rule",
+                rule=rule.name,
+                priority=rule.sequence,
+            )
+        tied = [other for other in others if other.sequence == rule.sequence]
+        beaten = [other for other in others if other.sequence != rule.sequence]
+        texts = []
+        if beaten:
+            texts.append(
+                self.env._(
+                    "rule '%(rule)s' priority %(priority)s beat %(others)s",
+                    rule=rule.name,
+                    priority=rule.sequence,
+                    others=", ".join(
+                        self.env._(
+                            "'%(rule)s' priority %(priority)s",
+                            rule=other.name,
+                            priority=other.sequence,
+                        )
+                        for other in beaten
+                    ),
+                )
+            )
+        if tied:
+            texts.append(
+                self.env._(
+                    "rule '%(rule)s' won the tie at priority %(priority)s over %(others)s "
+                    "on expected value",
+                    rule=rule.name,
+                    priority=rule.sequence,
+                    others=", ".join(f"'{other.name}'" for other in tied),
+                )
+            )
+        return "; ".join(texts)

@@ -2,6 +2,8 @@ from . import test_campaign
 from . import test_planner
 from . import test_planner_queries
 from . import test_dispatch
+from . import test_phone_check
+from . import test_explain
 from . import test_tracking
 from . import test_dry_run
 from . import test_security
