@@ -16,6 +16,9 @@ CONVERSION_PRIOR = (1, 20)
 # for 200 and 79 / 2.1 s for 10,000 (about 6 more queries per 1,000-customer batch,
 # none per customer); writing the deliveries takes 200 queries / 2.5 s for 10,000
 # rows (the ORM inserts 100 rows per statement). See tests/test_planner_queries.py.
+# The stored explanation (and the phone number check) add no query: deciding the
+# plan of 10,000 customers with SMS-then-email rules took 91 queries either way,
+# 2.4 s without the explanation and 2.7-3.0 s with it.
 PLANNING_BATCH_SIZE = 1000
 
 
@@ -111,6 +114,7 @@ class CrmCampaignPlanner(models.AbstractModel):
             "cap_contacts": company.crm_cap_contacts,
             "cap_period": timedelta(days=max(company.crm_cap_period_days, 1)),
             "require_opt_in": company.crm_require_opt_in,
+            "when_cache": {},
             "reason_labels": dict(Delivery._fields["skip_reason"]._description_selection(self.env)),
         }
 
@@ -182,12 +186,12 @@ class CrmCampaignPlanner(models.AbstractModel):
                 "channel_id": line.channel_id.id if line else False,
                 "variant_id": rule._pick_variant(partner.id).id,
             }
-            scheduled = False
+            scheduled = postponed = False
             best_slots = slots.get(partner.id) or []
             if not reason:
                 reason = self._check_limits(rule, line, state)
             if not reason:
-                scheduled, reason = self._choose_send_time(
+                scheduled, reason, postponed = self._choose_send_time(
                     campaign, rule, line, partner, best_slots, cap, state
                 )
             vals["plan_explanation"] = self._explain_plan(
@@ -198,6 +202,7 @@ class CrmCampaignPlanner(models.AbstractModel):
                     "candidates": candidates,
                     "line": line,
                     "scheduled": scheduled,
+                    "postponed": postponed,
                     "best_slots": best_slots,
                     "consent": consents.get(partner.id, {}),
                     "reason": reason,
@@ -346,22 +351,27 @@ class CrmCampaignPlanner(models.AbstractModel):
                 yield moment
 
     def _choose_send_time(self, campaign, rule, line, partner, best_slots, cap, state):
-        """First candidate time that respects the frequency cap -> (naive UTC, reason)."""
+        """First candidate time that respects the frequency cap.
+
+        Returns (naive UTC time or False, skip reason or None, postponed by the cap).
+        """
         contacts = cap.get(partner.id, [])
         period = state["cap_period"]
         limit = state["cap_contacts"]
         channel_limit = line.channel_id.cap_contacts
-        found_any = False
+        found_any = postponed = False
         for moment in self._iter_send_times(campaign, rule, partner, best_slots, state):
             found_any = True
             scheduled = moment.astimezone(pytz.utc).replace(tzinfo=None)
             near = [channel for when, channel in contacts if abs(when - scheduled) < period]
             if limit and len(near) >= limit:
+                postponed = True
                 continue
             if channel_limit and near.count(line.channel_id.id) >= channel_limit:
+                postponed = True
                 continue
-            return scheduled, None
-        return False, "capped" if found_any else "no_slot"
+            return scheduled, None, postponed
+        return False, "capped" if found_any else "no_slot", False
 
     def _explain(self, reason, partner=None):
         if reason == "invalid_phone":
@@ -449,7 +459,11 @@ class CrmCampaignPlanner(models.AbstractModel):
         partner, rule, scheduled = facts["partner"], facts["rule"], facts["scheduled"]
         tz_name = partner.tz or state["default_tz"]
         local = pytz.utc.localize(scheduled).astimezone(self._get_tz(tz_name))
-        when = format_datetime(self.env, scheduled, tz=tz_name, dt_format="EEE d MMM HH:mm")
+        # Many customers share a slot: format each (time, zone) once per run.
+        when = state["when_cache"].get((scheduled, tz_name))
+        if when is None:
+            when = format_datetime(self.env, scheduled, tz=tz_name, dt_format="EEE d MMM HH:mm")
+            state["when_cache"][(scheduled, tz_name)] = when
         best = {(weekday, int(hour)) for weekday, hour in facts["best_slots"]}
         if (local.weekday(), local.hour) in best:
             text = self.env._("best contact time %(when)s %(tz)s", when=when, tz=tz_name)
@@ -461,11 +475,7 @@ class CrmCampaignPlanner(models.AbstractModel):
                 when=when,
                 tz=tz_name,
             )
-        first = next(
-            self._iter_send_times(facts["campaign"], rule, partner, facts["best_slots"], state),
-            None,
-        )
-        if first and first.astimezone(pytz.utc).replace(tzinfo=None) != scheduled:
+        if facts["postponed"]:
             text = self.env._("%(slot)s, postponed by the contact cap", slot=text)
         return text
 

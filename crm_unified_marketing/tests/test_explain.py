@@ -70,3 +70,14 @@ class TestExplain(CampaignCommon):
             "rule 'VIP' won the tie at priority 2 over 'All' on expected value",
             self._delivery(self.partners[0]).plan_explanation,
         )
+
+    def test_postponement_by_the_cap_is_explained(self):
+        self.company.write({"crm_cap_contacts": 1, "crm_cap_period_days": 7})
+        other = self.campaign.copy({"name": "Other campaign"})
+        self._plan(other)
+        self.assertNotIn("postponed", self._delivery(self.partners[2], other).plan_explanation)
+        self._plan()
+        self.assertIn(
+            "rule's default slot Mon 14 Dec 10:00 Europe/Kyiv, postponed by the contact cap",
+            self._delivery(self.partners[2]).plan_explanation,
+        )
