@@ -34,6 +34,7 @@
         "views/sale_order_views.xml",
         "views/crm_support_portal_templates.xml",
         "report/crm_support_ticket_report_views.xml",
+        "report/crm_support_ticket_flow_report_views.xml",
         "views/crm_unified_support_menus.xml",
     ],
     "demo": ["demo/crm_support_demo.xml"],

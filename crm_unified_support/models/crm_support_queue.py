@@ -1,9 +1,12 @@
 import logging
 from ast import literal_eval
+from datetime import datetime, time, timedelta
 
 from psycopg2 import errors as pg_errors
+from pytz import timezone, utc
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -11,6 +14,8 @@ _logger = logging.getLogger(__name__)
 # A claim that loses a race against another worker fails with one of these;
 # the claim is skipped and the batch goes on.
 CLAIM_RACE_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
+# Ticket counts of the support dashboard, see _get_kpi_ticket_domain.
+DASHBOARD_KPIS = ("open", "unassigned", "sla_failed", "due_today")
 
 
 class CrmSupportQueue(models.Model):
@@ -126,6 +131,17 @@ class CrmSupportQueue(models.Model):
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     sla_failed_ticket_count = fields.Integer(compute="_compute_ticket_counts")
+    due_today_ticket_count = fields.Integer(
+        compute="_compute_ticket_counts",
+        help="Open tickets whose next SLA deadline falls today (your time zone).",
+    )
+    rating_avg = fields.Float(
+        string="Satisfaction (avg)",
+        compute="_compute_rating_avg",
+        digits=(16, 1),
+        help="Average rating (1 to 5) customers gave to the tickets of this queue.",
+    )
+    rating_count = fields.Integer(string="Number of Ratings", compute="_compute_rating_avg")
     sla_ids = fields.One2many("crm.support.sla", "queue_id", string="SLA Policies")
 
     _sql_constraints = [
@@ -142,19 +158,60 @@ class CrmSupportQueue(models.Model):
     ]
 
     def _compute_ticket_counts(self):
+        """Dashboard KPIs: one grouped count per KPI for all queues at once."""
         Ticket = self.env["crm.support.ticket"]
-        domain = [("queue_id", "in", self.ids), ("is_closed", "=", False)]
-        open_counts = dict(Ticket._read_group(domain, ["queue_id"], ["__count"]))
-        unassigned = dict(
-            Ticket._read_group([*domain, ("user_id", "=", False)], ["queue_id"], ["__count"])
-        )
-        failed = dict(
-            Ticket._read_group([*domain, ("sla_failed", "=", True)], ["queue_id"], ["__count"])
-        )
+        counts = {}
+        for kpi in DASHBOARD_KPIS:
+            domain = [("queue_id", "in", self.ids), *self._get_kpi_ticket_domain(kpi)]
+            counts[kpi] = dict(Ticket._read_group(domain, ["queue_id"], ["__count"]))
         for queue in self:
-            queue.open_ticket_count = open_counts.get(queue, 0)
-            queue.unassigned_ticket_count = unassigned.get(queue, 0)
-            queue.sla_failed_ticket_count = failed.get(queue, 0)
+            queue.open_ticket_count = counts["open"].get(queue, 0)
+            queue.unassigned_ticket_count = counts["unassigned"].get(queue, 0)
+            queue.sla_failed_ticket_count = counts["sla_failed"].get(queue, 0)
+            queue.due_today_ticket_count = counts["due_today"].get(queue, 0)
+
+    def _compute_rating_avg(self):
+        # Ratings of tickets carry their queue as parent (_rating_get_parent_field_name).
+        groups = self.env["rating.rating"]._read_group(
+            [
+                ("parent_res_model", "=", self._name),
+                ("parent_res_id", "in", self.ids),
+                ("consumed", "=", True),
+                ("rating", ">", 0),
+            ],
+            ["parent_res_id"],
+            ["rating:avg", "__count"],
+        )
+        stats = {queue_id: (avg, count) for queue_id, avg, count in groups}
+        for queue in self:
+            queue.rating_avg, queue.rating_count = stats.get(queue.id, (0.0, 0))
+
+    @api.model
+    def _get_kpi_ticket_domain(self, kpi):
+        """Domain of the tickets counted by a dashboard KPI (and shown by its button)."""
+        open_domain = [("is_closed", "=", False)]
+        if kpi == "open":
+            return open_domain
+        if kpi == "unassigned":
+            return [*open_domain, ("user_id", "=", False)]
+        if kpi == "sla_failed":
+            return [*open_domain, ("sla_failed", "=", True)]
+        if kpi == "due_today":
+            start, stop = self._get_today_bounds()
+            return [*open_domain, ("sla_deadline", ">=", start), ("sla_deadline", "<", stop)]
+        raise UserError(self.env._("Unknown dashboard indicator: %(kpi)s", kpi=kpi))
+
+    @api.model
+    def _get_today_bounds(self):
+        """Start and end of the user's today, as naive UTC datetimes."""
+        tz = timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = fields.Date.context_today(self)
+        start = tz.localize(datetime.combine(today, time.min))
+        stop = tz.localize(datetime.combine(today + timedelta(days=1), time.min))
+        return (
+            start.astimezone(utc).replace(tzinfo=None),
+            stop.astimezone(utc).replace(tzinfo=None),
+        )
 
     # ---- CRUD ----
 
@@ -190,13 +247,41 @@ class CrmSupportQueue(models.Model):
     # ---- Actions ----
 
     def action_view_tickets(self):
+        """Tickets of the queue; with ``dashboard_kpi`` in the context, only
+        the tickets counted by that dashboard KPI."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_unified_support.crm_support_ticket_action"
         )
+        kpi = self.env.context.get("dashboard_kpi")
         action["domain"] = [("queue_id", "=", self.id)]
         action["context"] = {"default_queue_id": self.id, "search_default_filter_open": 1}
         action["display_name"] = self.name
+        if kpi:
+            action["domain"] += self._get_kpi_ticket_domain(kpi)
+            action["context"] = {"default_queue_id": self.id}
+            action["display_name"] = self.env._(
+                "%(queue)s: %(kpi)s", queue=self.name, kpi=self._get_kpi_labels()[kpi]
+            )
+        return action
+
+    @api.model
+    def _get_kpi_labels(self):
+        return {
+            "open": self.env._("Open"),
+            "unassigned": self.env._("Unassigned"),
+            "sla_failed": self.env._("SLA failed"),
+            "due_today": self.env._("Due today"),
+        }
+
+    def action_view_ticket_flow(self):
+        """Tickets created vs closed per day for this queue (managers)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_unified_support.crm_support_ticket_flow_report_action"
+        )
+        action["domain"] = [("queue_id", "=", self.id)]
+        action["display_name"] = self.env._("%(queue)s: created vs closed", queue=self.name)
         return action
 
     def action_assign_tickets(self):

@@ -1,4 +1,5 @@
 from . import (
+    test_dashboard,
     test_escalation,
     test_history,
     test_mail_gateway,

@@ -1,3 +1,7 @@
+from freezegun import freeze_time
+
+from odoo.tools import SQL
+
 from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
 
 INCOMING_EMAIL = """Return-Path: {return_path}
@@ -147,3 +151,15 @@ class SupportCommon(MailCommon):
         vals = {"name": "Printer on fire", "queue_id": cls.queue.id, "partner_id": cls.customer.id}
         vals.update(values)
         return cls.env["crm.support.ticket"].create(vals)
+
+    def _create_ticket_at(self, when, **values):
+        """A ticket opened at ``when``: create_date is the transaction's start
+        (freezegun does not reach the database clock), so it is set in SQL."""
+        with freeze_time(when):
+            ticket = self._create_ticket(**values)
+        ticket.flush_recordset()
+        self.env.cr.execute(
+            SQL("UPDATE crm_support_ticket SET create_date = %s WHERE id = %s", when, ticket.id)
+        )
+        ticket.invalidate_recordset(["create_date"])
+        return ticket

@@ -3,7 +3,6 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from .common import SupportCommon
 
@@ -24,18 +23,6 @@ class TestWorkingHours(SupportCommon):
       A: Fri 2 h + Mon 8 h + Tue 09:00-10:00 1 h = 11 h (91 calendar hours);
       B: Fri 16:30-17:00 0.5 h + Mon 8 h + Tue 1 h = 9.5 h.
     """
-
-    def _create_ticket_at(self, when, **values):
-        """A ticket opened at ``when``: create_date is the transaction's start
-        (freezegun does not reach the database clock), so it is set in SQL."""
-        with freeze_time(when):
-            ticket = self._create_ticket(**values)
-        ticket.flush_recordset()
-        self.env.cr.execute(
-            SQL("UPDATE crm_support_ticket SET create_date = %s WHERE id = %s", when, ticket.id)
-        )
-        ticket.invalidate_recordset(["create_date"])
-        return ticket
 
     def _agent_answers(self, ticket):
         ticket.with_user(self.user_support).message_post(
