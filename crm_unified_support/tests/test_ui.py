@@ -27,3 +27,13 @@ class TestUi(HttpCase, SupportCommon):
         self.start_tour("/my/tickets", "crm_support_portal_rate", login="sup_portal_carla")
         self.assertEqual(ticket.rating_last_value, 5)
         self.assertEqual(ticket.rating_ids.filtered("consumed").feedback, "Fixed, thank you!")
+
+    def test_dashboard_kpi_opens_its_tickets(self):
+        self.queue.member_ids = [(4, self.env.ref("base.user_admin").id)]
+        self._create_ticket(name="Tour unassigned ticket")
+        self._create_ticket(name="Tour assigned ticket", user_id=self.user_support.id)
+        self.start_tour(
+            "/odoo/action-crm_unified_support.crm_support_queue_action_dashboard",
+            "crm_support_dashboard",
+            login="admin",
+        )
