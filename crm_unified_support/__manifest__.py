@@ -31,6 +31,7 @@
         "views/crm_support_queue_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_segment_views.xml",
         "views/sale_order_views.xml",
         "views/crm_support_portal_templates.xml",
         "report/crm_support_ticket_report_views.xml",

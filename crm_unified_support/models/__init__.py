@@ -1,5 +1,6 @@
 from . import (
     crm_lead,
+    crm_segment,
     crm_support_agent,
     crm_support_queue,
     crm_support_skill,

@@ -335,10 +335,43 @@ class CrmSupportTicket(models.Model):
     # ---- Followers ----
 
     def _subscribe_salespersons(self):
-        for ticket in self.filtered(lambda t: t.queue_id.follow_salesperson and t.partner_id):
+        """The customer's salesperson follows the ticket when the queue asks
+        for it or when the customer (contact or company) belongs to a segment
+        whose tickets the salesperson always follows."""
+        tickets = self.filtered("partner_id")
+        followed = tickets._get_salesperson_segment_tickets()
+        for ticket in tickets.filtered(lambda t: t.queue_id.follow_salesperson or t in followed):
             salesperson = ticket.commercial_partner_id.user_id or ticket.partner_id.user_id
             if salesperson and not salesperson.share:
                 ticket.message_subscribe(partner_ids=salesperson.partner_id.ids)
+
+    def _get_salesperson_segment_tickets(self):
+        """Tickets whose customer is in a segment, of the ticket's company or of
+        all companies, where the salesperson follows support tickets."""
+        # sudo: segments are sales configuration support users may not read;
+        # only their follow flag and members are checked, nothing is shown.
+        segments = (
+            self.env["crm.segment"]
+            .sudo()
+            .search(
+                [
+                    ("support_follow_salesperson", "=", True),
+                    ("company_id", "in", [False, *self.company_id.ids]),
+                ]
+            )
+        )
+        if not segments:
+            return self.browse()
+        # One read of the customers' segments for the whole batch (prefetch).
+        customers = (self.partner_id | self.commercial_partner_id).sudo()
+        customers.mapped("segment_ids")
+        return self.filtered(
+            lambda t: any(
+                not segment.company_id or segment.company_id == t.company_id
+                for segment in (t.partner_id | t.commercial_partner_id).sudo().segment_ids
+                & segments
+            )
+        )
 
     # ---- SLA ----
 

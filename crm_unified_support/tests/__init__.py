@@ -7,6 +7,7 @@ from . import (
     test_report,
     test_routing,
     test_routing_concurrency,
+    test_salesperson_follow,
     test_security,
     test_sla,
     test_ui,
