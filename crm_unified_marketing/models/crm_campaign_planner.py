@@ -491,19 +491,18 @@ class CrmCampaignPlanner(models.AbstractModel):
         beaten = [other for other in others if other.sequence != rule.sequence]
         texts = []
         if beaten:
+            beaten_texts = [
+                self.env._(
+                    "'%(rule)s' priority %(priority)s", rule=other.name, priority=other.sequence
+                )
+                for other in beaten
+            ]
             texts.append(
                 self.env._(
                     "rule '%(rule)s' priority %(priority)s beat %(others)s",
                     rule=rule.name,
                     priority=rule.sequence,
-                    others=", ".join(
-                        self.env._(
-                            "'%(rule)s' priority %(priority)s",
-                            rule=other.name,
-                            priority=other.sequence,
-                        )
-                        for other in beaten
-                    ),
+                    others=", ".join(beaten_texts),
                 )
             )
         if tied:
