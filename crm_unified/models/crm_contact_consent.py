@@ -126,6 +126,7 @@ class CrmContactConsent(models.Model):
         if blacklisted:
             partners._crm_set_consent({code: "opt_out"}, source="blacklist")
             return
+        # sudo: same authorised change, applied to the consents it concerns.
         opted_out = (
             self.sudo()
             .with_context(crm_consent_sync=True)

@@ -363,6 +363,8 @@ class CrmSupportTicket(models.Model):
         if not segments:
             return self.browse()
         # One read of the customers' segments for the whole batch (prefetch).
+        # sudo: only segment membership is read, to decide followers; a support
+        # agent needs no access to the customer's segments for that.
         customers = (self.partner_id | self.commercial_partner_id).sudo()
         customers.mapped("segment_ids")
         return self.filtered(
@@ -407,6 +409,8 @@ class CrmSupportTicket(models.Model):
                     )
         to_drop.unlink()
         if to_create:
+            # sudo: SLA lines are read-only for agents; they are derived from the
+            # policies, not entered by the user who changed the ticket.
             self.env["crm.support.ticket.sla"].sudo().create(to_create)
 
     def _prepare_sla_status_values(self, policy, target_type, hours, now, start=None):
