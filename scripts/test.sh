@@ -60,7 +60,7 @@ serves_login_page() {
     local pid ok=1 log=$LOGS/server.log
     # Started directly (not through the odoo function) so that $! is Odoo's own pid.
     "${ODOO_CMD[@]}" --addons-path="$ODOO_ADDONS_PATH" --http-port="$PORT" -d "$DB" \
-        --db-filter="^$DB\$" --logfile="$log" --log-level=warn &
+        --db-filter="^$DB\$" --logfile="$log" --log-level=warn --max-cron-threads=0 &
     pid=$!
     for _ in $(seq 60); do
         if curl -fsS "http://127.0.0.1:$PORT/web/login" 2>/dev/null | grep -q 'name="login"'; then ok=0; break; fi
