@@ -1,3 +1,4 @@
+from . import crm_support_ticket_source_mixin
 from . import (
     crm_lead,
     crm_segment,
