@@ -24,4 +24,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         Interaction.sudo().search(
             [("res_model", "=", "res.partner"), ("res_id", "in", merged_ids)]
         ).write({"res_id": kept.id})
+        # The kept customer has a longer history now: queue its profile for recompute.
+        # sudo: the profile queue is technical state, whatever the merging user may read.
+        kept.sudo()._crm_mark_profile_dirty()
         return res

@@ -67,8 +67,11 @@ class TestCrmInteractionDocument(CrmInteractionCommon):
             }
         )
         interactions |= call_on_duplicate
+        (self.customer | duplicate)._crm_recompute_profile()
+        self.assertFalse((self.customer | duplicate).filtered("crm_profile_dirty"))
         wizard = self.env["base.partner.merge.automatic.wizard"]
         wizard._merge((duplicate | self.customer).ids, self.customer)
+        self.assertTrue(self.customer.crm_profile_dirty, "the merge queues a profile recompute")
         self.assertEqual(call_on_duplicate.document_ref, self.customer)
         self.assertFalse(duplicate.exists())
         self.assertEqual(interactions[:2].partner_id, self.customer)
