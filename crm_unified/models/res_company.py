@@ -16,6 +16,13 @@ class ResCompany(models.Model):
         "is flagged as at risk of churn.",
     )
 
+    crm_no_contact_days = fields.Integer(
+        string="No-Contact Alert (Days)",
+        default=90,
+        help="Customers whose last interaction is older than this are listed in "
+        "Customers Without Contact.",
+    )
+
     _sql_constraints = [
         (
             "crm_rfm_months_positive",
@@ -26,5 +33,10 @@ class ResCompany(models.Model):
             "crm_churn_days_positive",
             "CHECK(crm_churn_days > 0)",
             "The churn delay must be positive.",
+        ),
+        (
+            "crm_no_contact_days_positive",
+            "CHECK(crm_no_contact_days > 0)",
+            "The no-contact alert delay must be positive.",
         ),
     ]

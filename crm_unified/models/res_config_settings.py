@@ -6,6 +6,7 @@ class ResConfigSettings(models.TransientModel):
 
     crm_rfm_months = fields.Integer(related="company_id.crm_rfm_months", readonly=False)
     crm_churn_days = fields.Integer(related="company_id.crm_churn_days", readonly=False)
+    crm_no_contact_days = fields.Integer(related="company_id.crm_no_contact_days", readonly=False)
     crm_profile_pending_count = fields.Integer(
         string="Profiles Waiting", compute="_compute_crm_profile_status"
     )

@@ -40,6 +40,25 @@ class TestCrmInteractionReport(CrmInteractionCommon):
         self.assertNotIn(self.customer, found)
         self.assertNotIn(self.contact, found)
 
+    def test_customers_without_contact_menu_uses_the_company_delay(self):
+        quiet = self.env["res.partner"].create({"name": "Quiet Co", "is_company": True})
+        self.Interaction.create(
+            {
+                "partner_id": quiet.id,
+                "channel_id": self.channel_phone.id,
+                "subject": "Last call",
+                "date": fields.Datetime.now() - timedelta(days=60),
+            }
+        )
+        server_action = self.env.ref("crm_unified.res_partner_without_contact_action")
+        self.env.company.crm_no_contact_days = 90
+        found = self.env["res.partner"].search(server_action.run()["domain"])
+        self.assertNotIn(quiet, found)
+        self.env.company.crm_no_contact_days = 30
+        action = server_action.run()
+        self.assertIn(quiet, self.env["res.partner"].search(action["domain"]))
+        self.assertIn("30", action["name"])
+
     def test_interaction_analysis_groups_by_channel_and_month(self):
         self.Interaction.create(
             [
