@@ -16,6 +16,8 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log   # Odoo appends to its log file: start every run clean
 
 passed=0 failed=0
+# An Odoo log line at a level that fails the build.
+BAD_LINE='^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) '
 check() {  # check <name> <command...>: one platform check, counted in the summary
     local name=$1; shift
     if "$@"; then passed=$((passed + 1)); say "check passed: $name"
@@ -26,7 +28,7 @@ check() {  # check <name> <command...>: one platform check, counted in the summa
 scan_odoo_log() {  # scan_odoo_log <logfile> <label>
     local log=$1 label=$2 result run fail err bad skipped
     result=$(grep -E 'odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -1 || true)
-    bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" || true)
+    bad=$(grep -E "$BAD_LINE" "$log" || true)
     if [ -z "$result" ]; then
         say "$label: Odoo printed no test result (the install failed?); see $log"
         printf '%s\n' "$bad" | head -40 >&2
@@ -53,7 +55,13 @@ scan_odoo_log() {  # scan_odoo_log <logfile> <label>
 
 odoo() { "${ODOO_CMD[@]}" --addons-path="$ODOO_ADDONS_PATH" --http-port="$PORT" "$@"; }
 
-no_bad_lines() { ! grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$1" >&2; }
+# Runs the Python read from stdin in an Odoo shell on the test database.
+odoo_shell() {  # odoo_shell <logfile>
+    "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$DB" --no-http --log-level=warn \
+        --logfile="$1"
+}
+
+no_bad_lines() { ! grep -E "$BAD_LINE" "$1" >&2; }
 
 # The server the run command starts answers with the login form.
 serves_login_page() {
@@ -77,8 +85,7 @@ upgrade_addons() {
 
 # Uninstall the two sub-addons from a database full of their data, then run crm_unified's tests again.
 uninstall_sub_addons() {
-    "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$DB" --no-http --log-level=warn \
-        --logfile="$LOGS/uninstall.log" <<'PY' || return 1
+    odoo_shell "$LOGS/uninstall.log" <<'PY' || return 1
 modules = env["ir.module.module"].search([("name", "in", ["crm_unified_marketing", "crm_unified_support"])])
 modules.button_immediate_uninstall()
 env.cr.rollback()
@@ -99,14 +106,13 @@ reinstall_sub_addons() {
 
 # Uninstall the core addon too (its dependents go with it), leaving a clean database.
 uninstall_core() {
-    "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$DB" --no-http --log-level=warn \
-        --logfile="$LOGS/uninstall-core.log" <<'PY' || return 1
+    odoo_shell "$LOGS/uninstall-core.log" <<'PY' || return 1
 env["ir.module.module"].search([("name", "=", "crm_unified")]).button_immediate_uninstall()
 PY
     # Odoo deletes the module's records one by one before dropping the tables; records still
     # referenced (channels used by interactions, demo partners with posted invoices) are kept
     # and PostgreSQL's refusal is logged by odoo.sql_db. Anything else is a failure.
-    ! grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$LOGS/uninstall-core.log" \
+    ! grep -E "$BAD_LINE" "$LOGS/uninstall-core.log" \
         | grep -v ' ERROR [^ ]* odoo.sql_db: bad query: ' >&2 \
         && ! grep -q '^Traceback' "$LOGS/uninstall-core.log" && [ "$(installed_count)" = 0 ] \
         && [ "$(psql -d "$DB" -Atqc "select count(*) from pg_tables where tablename = 'crm_interaction'")" = 0 ]
