@@ -25,15 +25,18 @@ def contact_number(partner, code):
 
 
 def is_usable_phone(partner, number):
-    """True when Odoo's sanitisation accepts the number (and, without the
-    ``phonenumbers`` library, when it has 8-15 digits and no letters)."""
-    if not number:
+    """True when the number has no letters and Odoo's sanitisation accepts it
+    (without the ``phonenumbers`` library: when it has 8-15 digits).
+
+    Letters are refused even though ``phonenumbers`` reads them as keypad
+    digits: "+32 456 CALL ME" is a note typed in the number field, and its
+    keypad reading (+32 456 225563) would text a number nobody gave us.
+    """
+    if not number or any(char.isalpha() for char in number):
         return False
     if not partner._phone_format(number=number, country=partner.country_id):
         return False
     if PHONENUMBERS_AVAILABLE:
         return True
-    if any(char.isalpha() for char in number):
-        return False
     digits = sum(char.isdigit() for char in number)
     return E164_MIN_DIGITS <= digits <= E164_MAX_DIGITS
