@@ -17,3 +17,4 @@ from . import test_segment
 from . import test_consent
 from . import test_portal_preferences
 from . import test_ui
+from . import test_access_matrix
