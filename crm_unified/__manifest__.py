@@ -36,6 +36,7 @@
         "views/crm_interaction_source_views.xml",
         "report/crm_partner_duplicate_views.xml",
         "views/res_partner_views.xml",
+        "views/customer_card_views.xml",
         "views/crm_segment_views.xml",
         "views/crm_contact_consent_views.xml",
         "views/crm_rfm_label_views.xml",
@@ -51,6 +52,9 @@
         "demo/crm_segment_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_unified/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_unified/static/tests/tours/*.js",
         ],

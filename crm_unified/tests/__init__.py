@@ -18,3 +18,4 @@ from . import test_consent
 from . import test_portal_preferences
 from . import test_ui
 from . import test_access_matrix
+from . import test_customer_card

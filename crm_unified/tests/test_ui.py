@@ -44,3 +44,60 @@ class TestCrmUnifiedUi(HttpCase):
         self.assertEqual(call.channel_id.code, "phone")
         self.assertEqual(call.outcome, "Will order 40 bags")
         self.assertEqual(call.source, "manual")
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCardUi(HttpCase):
+    """The customer card on the partner, opportunity and sale-order forms (tour per form)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Card Bakery", "is_company": True, "tz": "Europe/Kyiv"}
+        )
+        product = cls.env["product.product"].create({"name": "Card Flour", "list_price": 1200.0})
+        cls.order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "order_line": [
+                    fields.Command.create(
+                        {"product_id": product.id, "price_unit": 1200.0, "tax_id": False}
+                    )
+                ],
+            }
+        )
+        cls.order.action_confirm()
+        cls.lead = cls.env["crm.lead"].create(
+            {"name": "Card ovens", "type": "opportunity", "partner_id": cls.customer.id}
+        )
+        cls.env["crm.segment"].create(
+            {
+                "name": "Card Regulars",
+                "segment_type": "static",
+                "partner_ids": [fields.Command.set(cls.customer.ids)],
+            }
+        )
+        cls.customer._crm_set_consent({"email": "opt_in"})
+        cls.customer._crm_recompute_profile()
+
+    def test_card_on_partner_form(self):
+        self.start_tour(
+            f"/odoo/action-contacts.action_contacts/{self.customer.id}",
+            "crm_unified_customer_card_tour",
+            login="admin",
+        )
+
+    def test_card_on_opportunity_form(self):
+        self.start_tour(
+            f"/odoo/action-crm.crm_lead_all_leads/{self.lead.id}",
+            "crm_unified_customer_card_tour",
+            login="admin",
+        )
+
+    def test_card_on_sale_order_form(self):
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{self.order.id}",
+            "crm_unified_customer_card_tour",
+            login="admin",
+        )

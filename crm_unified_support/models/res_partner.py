@@ -108,3 +108,55 @@ class ResPartner(models.Model):
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_filter_open": 1}
         return action
+
+    # ---- Customer card (crm_unified hook) ----
+
+    def get_customer_card_data(self):
+        """Add the support figures to the customer card (see crm_unified).
+
+        :return: the crm_unified dict plus ``support`` {open, total, breaches
+            (tickets whose SLA failed), rating_avg (out of 5, None without ratings)}
+        """
+        data = super().get_customer_card_data()
+        stats = self._support_stats().get(self.commercial_partner_id.id, {})
+        data["support"] = {
+            "open": stats.get("open", 0),
+            "total": stats.get("total", 0),
+            "breaches": stats.get("breaches", 0),
+            "rating_avg": stats.get("rating_avg"),
+        }
+        return data
+
+    @api.model
+    def _crm_card_figure_actions(self):
+        actions = super()._crm_card_figure_actions()
+        actions.update(
+            tickets="action_view_support_tickets",
+            sla_breaches="_support_action_card_sla_breaches",
+            ratings="_support_action_card_ratings",
+        )
+        return actions
+
+    def _support_action_card_sla_breaches(self):
+        action = self.action_view_support_tickets()
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("sla_failed", "=", True),
+        ]
+        action["context"] = {"default_partner_id": self.id, "active_test": False}
+        action["display_name"] = self.env._("SLA breaches: %(name)s", name=self.display_name)
+        return action
+
+    def _support_action_card_ratings(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Support ratings: %(name)s", name=self.display_name),
+            "res_model": "rating.rating",
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [
+                ("res_model", "=", "crm.support.ticket"),
+                ("consumed", "=", True),
+                ("partner_id", "child_of", self.commercial_partner_id.id),
+            ],
+        }

@@ -1,4 +1,5 @@
 from . import (
+    test_customer_card,
     test_dashboard,
     test_escalation,
     test_history,

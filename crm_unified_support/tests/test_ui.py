@@ -37,3 +37,15 @@ class TestUi(HttpCase, SupportCommon):
             "crm_support_dashboard",
             login="admin",
         )
+
+    def test_customer_card_on_ticket_form(self):
+        ticket = self._create_ticket(name="Card printer")
+        self._create_ticket(name="Breached printer").sla_failed = True
+        closed = self._create_ticket(name="Closed printer")
+        closed.stage_id = self.stage_solved
+        closed.rating_apply(4, token=closed._rating_get_access_token())
+        self.start_tour(
+            f"/odoo/action-crm_unified_support.crm_support_ticket_action/{ticket.id}",
+            "crm_support_customer_card",
+            login="admin",
+        )

@@ -103,6 +103,10 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
             trigger: ".o_field_widget[name=latest_interaction_ids] .o_data_row:contains('Visit at the bakery')",
         },
         {
+            content: "The customer card says when we last spoke",
+            trigger: ".o_crm_customer_card .o_crm_card_last_contact:contains('20 days ago')",
+        },
+        {
             content: "Log a call",
             trigger: "button[name=action_crm_log_call]",
             run: "click",
@@ -126,6 +130,10 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
             content: "The call is at the top of the timeline",
             trigger:
                 ".o_field_widget[name=latest_interaction_ids] .o_data_row:first-child:contains('Called about the spring order')",
+        },
+        {
+            content: "The customer card is updated at once",
+            trigger: ".o_crm_customer_card .o_crm_card_last_contact:contains('Just now')",
         },
         {
             content: "The older visit comes after it",

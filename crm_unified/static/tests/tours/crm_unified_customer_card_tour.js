@@ -1,0 +1,32 @@
+import { registry } from "@web/core/registry";
+
+// The customer card is on the form: figures are there and one opens its records.
+registry.category("web_tour.tours").add("crm_unified_customer_card_tour", {
+    steps: () => [
+        {
+            content: "The card shows the 12-month revenue as money",
+            trigger: ".o_form_view .o_crm_customer_card [data-figure=orders] .o_crm_card_value:contains('1,200.00')",
+        },
+        {
+            content: "The card shows the consent per channel",
+            trigger: ".o_crm_customer_card [data-figure=consents] .o_crm_card_consent[data-state=opt_in]",
+        },
+        {
+            content: "The card shows the customer's local time",
+            trigger: ".o_crm_customer_card .o_crm_card_local_time:contains('Europe/Kyiv')",
+        },
+        {
+            content: "The card shows the segment",
+            trigger: ".o_crm_customer_card .o_crm_card_segment:contains('Card Regulars')",
+        },
+        {
+            content: "Open the confirmed orders behind the revenue",
+            trigger: ".o_crm_customer_card [data-figure=orders]",
+            run: "click",
+        },
+        {
+            content: "The customer's confirmed order is listed",
+            trigger: ".o_list_view .o_data_row:contains('Card Bakery')",
+        },
+    ],
+});

@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .profile_common import NOW, ProfileCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCard(ProfileCommon):
+    """res.partner.get_customer_card_data: the one RPC of the customer card."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._create_partners(["Card Bakery"], is_company=True, tz="Europe/Kyiv")
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Card Baker", "parent_id": cls.customer.id, "company_id": cls.company.id}
+        )
+        cls.small = cls._create_partners(["Card Kiosk"], is_company=True)
+        cls._confirm_orders([(cls.customer, 10, 1200.0), (cls.contact, 400, 800.0)])
+        cls.quotation = cls.env["sale.order"].create(
+            {"partner_id": cls.contact.id, "company_id": cls.company.id}
+        )
+        for days in range(6):
+            cls._log(cls.contact, "phone", NOW - timedelta(days=7 * days, hours=2))
+        cls._log(cls.customer, "email", NOW - timedelta(days=3))
+        cls.segment = cls.env["crm.segment"].create(
+            {
+                "name": "Card Regulars",
+                "company_id": cls.company.id,
+                "segment_type": "static",
+                "partner_ids": [(6, 0, (cls.customer | cls.small).ids)],
+            }
+        )
+        cls.customer._crm_set_consent({"email": "opt_in", "sms": "opt_out"})
+        # The newcomer has one of everything, the bakery a longer history.
+        cls.small._crm_set_consent({"email": "opt_in"})
+        cls._confirm_orders([(cls.small, 5, 10.0)])
+        cls._log(cls.small, "email", NOW - timedelta(days=1))
+        (cls.customer | cls.small)._crm_recompute_profile()
+
+    def test_contact_card_shows_company_figures(self):
+        data = self.contact.get_customer_card_data()
+        self.assertEqual(data["partner_id"], self.contact.id)
+        self.assertEqual(data["commercial_partner_id"], self.customer.id)
+        self.assertAlmostEqual(data["revenue_total"], 2000.0)
+        self.assertAlmostEqual(data["revenue_12m"], 1200.0)
+        self.assertEqual(data["order_count"], 2)
+        self.assertEqual(data["open_quotations"], 1)
+        self.assertEqual(data["currency_id"], self.company.currency_id.id)
+        self.assertEqual([s["name"] for s in data["segments"]], ["Card Regulars"])
+        consents = {c["code"]: c["state"] for c in data["consents"]}
+        self.assertEqual(consents, {"email": "opt_in", "sms": "opt_out", "phone": "unknown"})
+        self.assertEqual(data["preferred_channel"]["name"], self.channel["phone"].name)
+        # The company has no tz of its own here: the card takes the contact's or the company's.
+        self.assertEqual(data["tz"], "Europe/Kyiv")
+        self.assertTrue(data["best_slots"])
+        slot = data["best_slots"][0]
+        self.assertTrue(0 <= slot["weekday"] <= 6 and 0 <= slot["hour"] <= 23)
+
+    def test_card_is_fresh_right_after_logging_a_call(self):
+        """The profile is queued after a new interaction; the card recomputes it at once."""
+        wizard = self.env["crm.interaction.log"].create(
+            {
+                "partner_id": self.small.id,
+                "channel_id": self.channel["phone"].id,
+                "subject": "Fresh call",
+                "date": NOW,
+            }
+        )
+        wizard.action_log()
+        data = self.small.get_customer_card_data()
+        self.assertEqual(data["last_contact"]["date"], "2026-06-15 12:00:00")
+        self.assertEqual(data["last_contact"]["channel"], self.channel["phone"].name)
+        self.assertFalse(self.small.crm_profile_dirty)
+
+    def test_card_query_count_does_not_grow_with_history(self):
+        """Same queries for a customer with a long history as for a newcomer, and for
+        a contact (who shows the figures of its company)."""
+
+        def count_queries(partner):
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            partner.get_customer_card_data()
+            return self.cr.sql_log_count - before
+
+        self.small.get_customer_card_data()  # warm the registry caches
+        baseline = count_queries(self.small)
+        self.assertLessEqual(baseline, 20, "the card reads in a small, fixed number of queries")
+        self.env.invalidate_all()
+        with self.assertQueryCount(baseline):
+            self.customer.get_customer_card_data()
+        self.assertLessEqual(count_queries(self.contact), baseline + 3)
+
+    def test_each_figure_opens_its_records(self):
+        def records(figure):
+            action = self.contact.action_open_customer_card_figure(figure)
+            return self.env[action["res_model"]].search(action["domain"])
+
+        self.assertEqual(len(records("orders")), 2)
+        self.assertEqual(records("quotations"), self.quotation)
+        history = self.env["crm.interaction"].search(
+            [("commercial_partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(len(history), 9)  # 7 logged + 2 captured order confirmations
+        self.assertEqual(records("interactions"), history)
+        self.assertEqual(records("segments"), self.segment)
+        self.assertIn(self.customer, records("rfm"))
+        self.assertEqual(records("consents").mapped("state"), ["opt_in", "opt_out"])
+        self.assertFalse(records("overdue"))
+        with self.assertRaises(UserError):
+            self.contact.action_open_customer_card_figure("unlink")
+
+    def test_card_is_for_crm_users_only(self):
+        employee = new_test_user(
+            self.env, login="card_employee", groups="base.group_user", company_id=self.company.id
+        )
+        with self.assertRaises(AccessError):
+            self.customer.with_user(employee).get_customer_card_data()
