@@ -9,4 +9,5 @@ from . import crm_campaign_delivery
 from . import crm_campaign_planner
 from . import mailing_mailing
 from . import mailing_trace
+from . import mail_activity
 from . import sale_order

@@ -224,8 +224,13 @@ class CrmCampaignDelivery(models.Model):
         return deliveries
 
     def _dispatch(self):
-        """Send planned deliveries on their channel; one bad customer never stops the rest."""
-        deliveries = self.filtered(lambda d: d.state == "planned")
+        """Send planned deliveries on their channel; one bad customer never stops the rest.
+
+        Only the deliveries this worker could claim (row lock, SKIP LOCKED) are
+        sent: two workers dispatching the same deliveries never both send one.
+        Returns the deliveries that were sent.
+        """
+        deliveries = self._claim_for_dispatch()
         deliveries = deliveries._cancel_opted_out()
         deliveries = deliveries._fail_invalid_phone()
         handlers = self._get_channel_handlers()
@@ -251,6 +256,26 @@ class CrmCampaignDelivery(models.Model):
         sent = deliveries.filtered(lambda d: d.state in self._get_sent_states())
         sent._log_delivery_interactions("sent")
         return sent
+
+    def _claim_for_dispatch(self):
+        """Lock the planned deliveries of ``self`` that no other transaction holds.
+
+        Returns them, state re-read after the lock; rows locked by another worker
+        or no longer planned are left out.
+        """
+        if not self:
+            return self
+        self.flush_recordset(["state"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM crm_campaign_delivery WHERE id IN %s AND state = 'planned' "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                tuple(self.ids),
+            )
+        )
+        claimed = self.browse([row[0] for row in rows])
+        self.invalidate_recordset(["state"])
+        return claimed
 
     def _get_channel_handlers(self):
         """Channel code -> method sending a recordset of deliveries (extension point)."""
@@ -389,30 +414,32 @@ class CrmCampaignDelivery(models.Model):
     def _send_through_mailing(self, mailing_type):
         """Let mass_mailing send: it renders, blacklists, tracks links and writes traces.
 
-        Deliveries that already have a trace in this mailing (a previous run that
-        committed the mails but crashed before updating the deliveries) are only
-        linked, never sent again.
+        The trace (model ``crm.campaign.delivery``, res_id = the delivery) is the
+        link delivery -> message: mass_mailing commits it together with the mail
+        (every ``mail.batch_size`` mails), so a worker that dies before the
+        deliveries are updated leaves the link behind. Deliveries that have a
+        trace in ANY mailing (a previous run, another day, another cron user time
+        zone) are only linked to it, never sent again; a unique index on the
+        trace (see ``mailing_trace.py``) makes a second trace impossible.
         """
-        mailing = self._get_mailing(mailing_type)
         Trace = self.env["mailing.trace"]
-        domain = [
-            ("mass_mailing_id", "=", mailing.id),
-            ("model", "=", self._name),
-            ("res_id", "in", self.ids),
-        ]
-        already = set(Trace.search(domain).mapped("res_id"))
+        domain = [("model", "=", self._name), ("res_id", "in", self.ids)]
+        existing = Trace.search(domain)
+        already = set(existing.mapped("res_id"))
         to_send = self.filtered(lambda d: d.id not in already)
         if to_send:
+            mailing = to_send._get_mailing(mailing_type)
             mailing.action_send_mail(res_ids=to_send.ids)
-        traces = Trace.search(domain)
-        self._apply_traces(traces, mailing)
+            existing = Trace.search(domain)
+        self._apply_traces(existing)
 
-    def _apply_traces(self, traces, mailing):
+    def _apply_traces(self, traces):
+        """Update the deliveries from their traces (whatever mailing holds them)."""
         trace_by_res = {trace.res_id: trace for trace in traces}
         now = fields.Datetime.now()
         for delivery in self:
             trace = trace_by_res.get(delivery.id)
-            values = {"mailing_id": mailing.id, "mailing_trace_id": trace.id}
+            values = {"mailing_id": trace.mass_mailing_id.id, "mailing_trace_id": trace.id}
             if not trace:
                 values.update(
                     state="failed", failure_reason=self.env._("No message was generated.")
@@ -445,12 +472,22 @@ class CrmCampaignDelivery(models.Model):
         self._send_through_mailing("sms")
 
     def _send_phone_task(self):
-        """A call task for the customer's salesperson, else the campaign responsible."""
-        rendered = self._render_messages()
+        """A call task for the customer's salesperson, else the campaign responsible.
+
+        The task carries its delivery (unique in the database), so a retry links
+        an existing task instead of creating a second one.
+        """
+        # sudo: the tasks may be assigned to other users than the marketing user;
+        # the search is restricted to the tasks of these very deliveries.
+        Activity = self.env["mail.activity"].sudo()
+        existing = Activity.search([("crm_campaign_delivery_id", "in", self.ids)])
+        by_delivery = {activity.crm_campaign_delivery_id.id: activity for activity in existing}
+        to_create = self.filtered(lambda d: d.id not in by_delivery)
+        rendered = to_create._render_messages()
         call_type = self.env.ref("mail.mail_activity_data_call")
         partner_model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
-        for delivery in self:
+        for delivery in to_create:
             messages = rendered[delivery.id]
             user = delivery.partner_id.user_id or delivery.campaign_id.user_id or self.env.user
             vals_list.append(
@@ -463,14 +500,16 @@ class CrmCampaignDelivery(models.Model):
                     "note": messages["sms_body"],
                     "date_deadline": fields.Date.to_date(delivery.scheduled_date)
                     or fields.Date.context_today(self),
+                    "crm_campaign_delivery_id": delivery.id,
                 }
             )
-        # sudo: the task is assigned to the customer's salesperson, who may be someone
-        # else than the marketing user; only values built above are written.
-        activities = self.env["mail.activity"].sudo().create(vals_list)
+        for activity in Activity.create(vals_list):
+            by_delivery[activity.crm_campaign_delivery_id.id] = activity
         now = fields.Datetime.now()
-        for delivery, activity in zip(self, activities, strict=True):
-            delivery.write({"state": "sent", "sent_date": now, "activity_id": activity.id})
+        for delivery in self:
+            delivery.write(
+                {"state": "sent", "sent_date": now, "activity_id": by_delivery[delivery.id].id}
+            )
 
     def _send_portal_notice(self):
         """Store the rendered offer; the customer reads it on the portal (/my/offers)."""

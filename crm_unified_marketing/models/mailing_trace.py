@@ -1,8 +1,19 @@
 from odoo import models
+from odoo.tools import SQL
 
 
 class MailingTrace(models.Model):
     _inherit = "mailing.trace"
+
+    def init(self):
+        # The trace is the link campaign delivery -> message: at most one per delivery,
+        # whatever the mailing, so a retry can never send a delivery a second time.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS mailing_trace_crm_campaign_delivery_uniq "
+                "ON mailing_trace (res_id) WHERE model = 'crm.campaign.delivery'"
+            )
+        )
 
     def write(self, vals):
         result = super().write(vals)
