@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools import format_amount
 
 
 class AccountMove(models.Model):
@@ -54,9 +55,7 @@ class AccountMove(models.Model):
         return self._prepare_crm_interaction_values(
             "invoice_posted",
             self.env._("%(type)s %(name)s posted", type=self.type_name, name=self.name),
-            outcome=self.env._(
-                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
-            ),
+            outcome=format_amount(self.env, self.amount_total, self.currency_id),
         )
 
     def _prepare_invoice_paid_interaction_values(self):
@@ -64,7 +63,5 @@ class AccountMove(models.Model):
             "invoice_paid",
             self.env._("%(type)s %(name)s paid", type=self.type_name, name=self.name),
             direction="inbound",
-            outcome=self.env._(
-                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
-            ),
+            outcome=format_amount(self.env, self.amount_total, self.currency_id),
         )

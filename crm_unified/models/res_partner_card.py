@@ -1,10 +1,25 @@
+import textwrap
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date, html2plaintext, plaintext2html
 
 # Channels whose consent the customer card shows, in this order.
 CARD_CONSENT_CHANNELS = ("email", "sms", "phone")
 # How many best contact slots the card lists.
 CARD_BEST_SLOTS = 3
+# Timeline feed: rows per page, and characters of the summary shown under a row.
+TIMELINE_PAGE_SIZE = 20
+TIMELINE_MAX_PAGE_SIZE = 200
+TIMELINE_SUMMARY_CHARS = 280
+# Inline composer of the timeline: entry type -> (channel code, direction).
+TIMELINE_COMPOSER_TYPES = {
+    "call": ("phone", "outbound"),
+    "email": ("email", "outbound"),
+    "note": ("other", "internal"),
+}
 
 
 class ResPartner(models.Model):
@@ -58,7 +73,7 @@ class ResPartner(models.Model):
             "partner_id": partner.id,
             "commercial_partner_id": commercial.id,
             "name": commercial.display_name,
-            "currency_id": (commercial.company_id or self.env.company).currency_id.id,
+            "currency_id": commercial._crm_card_currency().id,
             "rfm": label
             and {"label": label.name, "color": label.color, "scores": commercial.rfm_display},
             "engagement": commercial.engagement_score,
@@ -98,6 +113,13 @@ class ResPartner(models.Model):
             ],
             "do_not_contact": commercial.do_not_contact,
         }
+
+    def _crm_card_currency(self):
+        """Currency of the revenue figures (the profile's own currency when it has one)."""
+        self.ensure_one()
+        if "crm_currency_id" in self._fields and self.crm_currency_id:
+            return self.crm_currency_id
+        return (self.company_id or self.env.company).currency_id
 
     def action_open_customer_card_figure(self, figure):
         """Open the records behind one figure of the customer card.
@@ -180,5 +202,199 @@ class ResPartner(models.Model):
             "domain": [
                 ("rfm_label_id", "=", self.rfm_label_id.id),
                 ("is_company", "=", True),
+            ],
+        }
+
+    # ---- Timeline feed ----
+
+    @api.model
+    def _crm_timeline_kind_domain(self, kind):
+        """Domain of customer touches ("touch") or business events ("event")."""
+        if "kind" in self.env["crm.interaction"]._fields:
+            return [("kind", "=", kind)]
+        # Before interactions had a kind, captured business events carried an event name.
+        return [("capture_event", "!=" if kind == "event" else "=", False)]
+
+    def _crm_timeline_domain(self, filters):
+        self.ensure_one()
+        filters = filters or {}
+        if filters.get("scope") == "contact":
+            domain = [("partner_id", "=", self.id)]
+        else:
+            domain = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        try:
+            if filters.get("department_id"):
+                domain.append(("department_id", "=", int(filters["department_id"])))
+            if filters.get("channel_id"):
+                domain.append(("channel_id", "=", int(filters["channel_id"])))
+            if filters.get("period"):
+                since = fields.Datetime.now() - relativedelta(days=int(filters["period"]))
+                domain.append(("date", ">=", since))
+        except (TypeError, ValueError) as error:
+            raise ValidationError(self.env._("The timeline filter is not valid.")) from error
+        if filters.get("kind") in ("touch", "event"):
+            domain += self._crm_timeline_kind_domain(filters["kind"])
+        return domain
+
+    def get_customer_timeline(self, filters=None, offset=0, limit=TIMELINE_PAGE_SIZE):
+        """One page of the customer's timeline, newest first, across all departments.
+
+        Access rules of crm.interaction apply (confidential rows stay hidden).
+
+        :param filters: dict with optional keys ``scope`` ("company": the
+            customer and all its contacts, default; "contact": this partner
+            only), ``department_id`` (int), ``channel_id`` (int), ``kind``
+            ("touch" or "event"), ``period`` (int, last N days)
+        :param offset: rows to skip (int)
+        :param limit: rows per page (int, at most 200)
+        :return: dict with ``rows`` (list of dicts: id, date (UTC string),
+            subject, outcome, summary (plain text, shortened), direction,
+            direction_label, is_event, channel {name, icon}, department
+            {name, code} or False, user (name or False), partner {id, name},
+            document {model, id, name} or False), ``has_more`` (bool) and, on
+            the first page, ``departments`` and ``channels`` for the filters
+        :raise ValidationError: when a filter value is not a number
+        """
+        self.ensure_one()
+        limit = max(1, min(int(limit or TIMELINE_PAGE_SIZE), TIMELINE_MAX_PAGE_SIZE))
+        Interaction = self.env["crm.interaction"]
+        interactions = Interaction.search(
+            self._crm_timeline_domain(filters), offset=int(offset or 0), limit=limit + 1
+        )
+        has_more = len(interactions) > limit
+        interactions = interactions[:limit]
+        directions = dict(Interaction._fields["direction"]._description_selection(self.env))
+        interactions.fetch(["summary"])  # not prefetched by default: one query for the page
+        kinds_event = interactions.filtered_domain(self._crm_timeline_kind_domain("event"))
+        # sudo: only the names of the models the page links to are read.
+        model_names = {
+            model["model"]: model["name"]
+            for model in self.env["ir.model"]
+            .sudo()
+            .search_read(
+                [("model", "in", list(set(interactions.mapped("res_model"))))], ["model", "name"]
+            )
+        }
+        rows = []
+        for interaction in interactions:
+            summary = html2plaintext(interaction.summary or "").strip()
+            document = False
+            if interaction.res_model and interaction.res_id:
+                document = {
+                    "model": interaction.res_model,
+                    "id": interaction.res_id,
+                    "name": model_names.get(interaction.res_model, ""),
+                }
+            rows.append(
+                {
+                    "id": interaction.id,
+                    "date": fields.Datetime.to_string(interaction.date),
+                    "subject": interaction.subject,
+                    "outcome": interaction.outcome or "",
+                    "summary": textwrap.shorten(summary, TIMELINE_SUMMARY_CHARS, placeholder=" …"),
+                    "direction": interaction.direction,
+                    "direction_label": directions.get(interaction.direction, ""),
+                    "is_event": interaction in kinds_event,
+                    "channel": {
+                        "name": interaction.channel_id.name,
+                        "icon": interaction.channel_id.icon or "fa-circle-o",
+                    },
+                    "department": interaction.department_id
+                    and {
+                        "name": interaction.department_id.name,
+                        "code": interaction.department_id.code,
+                    },
+                    "user": interaction.user_id.name or False,
+                    "partner": {
+                        "id": interaction.partner_id.id,
+                        "name": interaction.partner_id.name or "",
+                    },
+                    "document": document,
+                }
+            )
+        result = {"rows": rows, "has_more": has_more}
+        if not offset:
+            result["departments"] = [
+                {"id": department.id, "name": department.name, "code": department.code}
+                for department in self.env["crm.interaction.department"].search([])
+            ]
+            result["channels"] = [
+                {"id": channel.id, "name": channel.name, "icon": channel.icon or "fa-circle-o"}
+                for channel in self.env["crm.interaction.channel"].search([])
+            ]
+        return result
+
+    def crm_timeline_log(self, entry_type, subject, summary=""):
+        """Log a call, an email or a note on the customer from the timeline composer.
+
+        :param entry_type: "call", "email" or "note"
+        :param subject: str, required
+        :param summary: str, plain text (optional)
+        :return: id of the new crm.interaction
+        :raise ValidationError: unknown type or empty subject
+        """
+        self.ensure_one()
+        if entry_type not in TIMELINE_COMPOSER_TYPES:
+            raise ValidationError(self.env._("Choose a call, an email or a note."))
+        if not (subject or "").strip():
+            raise ValidationError(self.env._("Give the call, email or note a subject."))
+        channel_code, direction = TIMELINE_COMPOSER_TYPES[entry_type]
+        channel = self.env["crm.interaction.channel"].search([("code", "=", channel_code)], limit=1)
+        if not channel:
+            raise ValidationError(
+                self.env._("The channel %(code)s does not exist.", code=channel_code)
+            )
+        log = self.env["crm.interaction.log"].create(
+            {
+                "partner_id": self.id,
+                "channel_id": channel.id,
+                "direction": direction,
+                "subject": subject.strip(),
+                "summary": summary and plaintext2html(summary),
+            }
+        )
+        return log.action_log()["infos"]["interaction_id"]
+
+    # ---- Profile charts ----
+
+    def get_customer_charts(self):
+        """Data of the profile charts (contact-time heatmap and monthly trend).
+
+        :return: dict with ``heatmap`` {"weekday-hour": count} of inbound
+            interactions over the last 12 months in the customer's time zone
+            (Monday = 0), ``weekdays`` (7 translated names), ``months`` (12
+            labels, oldest first) and ``trend`` [{channel, color, counts: [12
+            ints]}] (interactions per channel and calendar month, last 12 months)
+        """
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        if commercial.crm_profile_dirty:
+            commercial._crm_recompute_profile(rfm=False)
+        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
+        months = [since + relativedelta(months=i) for i in range(12)]
+        groups = self.env["crm.interaction"]._read_group(
+            [
+                ("commercial_partner_id", "=", commercial.id),
+                ("date", ">=", fields.Datetime.to_datetime(since)),
+            ],
+            ["channel_id", "date:month"],
+            ["__count"],
+        )
+        by_channel = {}
+        for channel, month, count in groups:
+            counts = by_channel.setdefault(channel, [0] * 12)
+            index = months.index(month.date()) if month.date() in months else None
+            if index is not None:
+                counts[index] += count
+        weekday_field = self.env["crm.interaction"]._fields["weekday"]
+        return {
+            "heatmap": commercial.contact_time_histogram or {},
+            "weekdays": [label for _value, label in weekday_field._description_selection(self.env)],
+            "months": [format_date(self.env, month, date_format="MMM yyyy") for month in months],
+            "trend": [
+                {"channel": channel.name, "color": channel.color, "counts": counts}
+                for channel, counts in sorted(
+                    by_channel.items(), key=lambda item: (item[0].sequence, item[0].id)
+                )
             ],
         }

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools import format_amount
 
 
 class SaleOrder(models.Model):
@@ -60,9 +61,7 @@ class SaleOrder(models.Model):
         return self._prepare_crm_interaction_values(
             "sale_order_confirmed",
             self.env._("Order %(name)s confirmed", name=self.name),
-            outcome=self.env._(
-                "%(amount)s %(currency)s", amount=self.amount_total, currency=self.currency_id.name
-            ),
+            outcome=format_amount(self.env, self.amount_total, self.currency_id),
             direction="inbound",
         )
 

@@ -19,3 +19,4 @@ from . import test_portal_preferences
 from . import test_ui
 from . import test_access_matrix
 from . import test_customer_card
+from . import test_customer_timeline

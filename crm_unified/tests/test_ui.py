@@ -101,3 +101,45 @@ class TestCustomerCardUi(HttpCase):
             "crm_unified_customer_card_tour",
             login="admin",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerTimelineUi(HttpCase):
+    def test_timeline_filters_paging_composer_and_charts(self):
+        customer = self.env["res.partner"].create({"name": "Feed Bakery", "is_company": True})
+        contact = self.env["res.partner"].create({"name": "Feed Baker", "parent_id": customer.id})
+        phone = self.env.ref("crm_unified.interaction_channel_phone")
+        self.env["crm.interaction"].create(
+            [
+                {
+                    "partner_id": contact.id,
+                    "channel_id": phone.id,
+                    "direction": "inbound",
+                    "subject": f"Feed call {day}",
+                    "date": fields.Datetime.now() - timedelta(days=day, hours=1),
+                }
+                for day in range(25)
+            ]
+        )
+        product = self.env["product.product"].create({"name": "Feed Oven", "list_price": 1880.0})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    fields.Command.create(
+                        {"product_id": product.id, "price_unit": 1880.0, "tax_id": False}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        self.start_tour(
+            f"/odoo/action-contacts.action_contacts/{customer.id}",
+            "crm_unified_timeline_tour",
+            login="admin",
+        )
+        note = self.env["crm.interaction"].search(
+            [("subject", "=", "Prefers deliveries on Monday")]
+        )
+        self.assertEqual(note.partner_id, customer)
+        self.assertEqual(note.direction, "internal")

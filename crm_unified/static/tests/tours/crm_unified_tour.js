@@ -100,7 +100,7 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
         },
         {
             content: "The timeline shows the older history",
-            trigger: ".o_field_widget[name=latest_interaction_ids] .o_data_row:contains('Visit at the bakery')",
+            trigger: ".o_crm_timeline .o_crm_timeline_row:contains('Visit at the bakery')",
         },
         {
             content: "The customer card says when we last spoke",
@@ -129,7 +129,7 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
         {
             content: "The call is at the top of the timeline",
             trigger:
-                ".o_field_widget[name=latest_interaction_ids] .o_data_row:first-child:contains('Called about the spring order')",
+                ".o_crm_timeline .o_crm_timeline_row:first-child:contains('Called about the spring order')",
         },
         {
             content: "The customer card is updated at once",
@@ -138,7 +138,7 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
         {
             content: "The older visit comes after it",
             trigger:
-                ".o_field_widget[name=latest_interaction_ids] .o_data_row:nth-child(2):contains('Visit at the bakery')",
+                ".o_crm_timeline .o_crm_timeline_row:nth-child(2):contains('Visit at the bakery')",
         },
     ],
 });
