@@ -1,6 +1,6 @@
 {
     "name": "CRM Unified",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "sequence": 16,
     "summary": "One customer history across sales, marketing and support, "

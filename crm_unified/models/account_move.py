@@ -62,6 +62,8 @@ class AccountMove(models.Model):
         return self._prepare_crm_interaction_values(
             "invoice_paid",
             self.env._("%(type)s %(name)s paid", type=self.type_name, name=self.name),
+            # The customer initiated the payment; recording it is a business event
+            # dated when accounting registered it, not a customer touch.
             direction="inbound",
             outcome=format_amount(self.env, self.amount_total, self.currency_id),
         )

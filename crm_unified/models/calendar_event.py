@@ -63,6 +63,7 @@ class CalendarEvent(models.Model):
             self.env._("Meeting: %(name)s", name=self.name),
             channel_code="meeting",
             partner_id=partner.id,
+            kind="touch",
             date=self.start,
             duration=self.duration,
             summary=self.description,

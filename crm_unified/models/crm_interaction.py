@@ -4,7 +4,8 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
+from odoo.tools.sql import table_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +19,23 @@ WEEKDAYS = [
     ("6", "Sunday"),
 ]
 HOURS = [(f"{hour:02d}", f"{hour:02d}:00") for hour in range(24)]
+
+# What the customer did (wrote, called, replied, clicked, bought on the portal): the
+# only signals the profile learns the customer's habits from (best contact time,
+# preferred channel, engagement). See _crm_customer_touch_domain().
+CUSTOMER_TOUCH_DOMAIN = [("kind", "=", "touch"), ("direction", "=", "inbound")]
+
+# Captured events that are things the company did to a document (kind "event").
+BUSINESS_EVENTS = (
+    "sale_quotation_sent",
+    "sale_order_confirmed",
+    "sale_order_cancelled",
+    "invoice_posted",
+    "invoice_paid",
+    "opportunity_created",
+    "opportunity_won",
+    "opportunity_lost",
+)
 
 # Import-only columns: when a file gives no customer, the customer is found by these.
 PARTNER_MATCH_FIELDS = ("partner_email", "partner_phone", "partner_vat", "partner_ref")
@@ -57,10 +75,22 @@ class CrmInteraction(models.Model):
     )
     channel_code = fields.Char(related="channel_id.code", string="Channel Code")
     channel_icon = fields.Char(related="channel_id.icon", string="Channel Icon")
+    kind = fields.Selection(
+        [("touch", "Customer Touch"), ("event", "Business Event")],
+        required=True,
+        default="touch",
+        index=True,
+        help="Customer Touch: a contact between the customer and the company (email, call, "
+        "meeting, portal message, click). Business Event: something the company did to a "
+        "document (order confirmed, invoice posted, opportunity won); its time says nothing "
+        "about the customer's habits.",
+    )
     direction = fields.Selection(
         [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")],
         required=True,
         default="outbound",
+        help="Who initiated it: Inbound = the customer, Outbound = the company, "
+        "Internal = within the company, without the customer.",
     )
     department_id = fields.Many2one("crm.interaction.department", ondelete="restrict", index=True)
     user_id = fields.Many2one(
@@ -129,6 +159,15 @@ class CrmInteraction(models.Model):
         store=False,
         help="Import only: finds the customer by its internal reference.",
     )
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        # Rows inserted by SQL (imports, fixtures, other addons' bulk jobs) are touches
+        # unless they say otherwise, as rows created through the ORM.
+        self.env.cr.execute(
+            SQL("ALTER TABLE crm_interaction ALTER COLUMN kind SET DEFAULT 'touch'")
+        )
+        return res
 
     # ---- Compute methods ----
 
@@ -279,6 +318,85 @@ class CrmInteraction(models.Model):
                     self.env._("No customer matches this row (%(values)s).", values=given)
                 )
             vals["partner_id"] = partner.id
+
+    # ---- Customer touches ----
+
+    @api.model
+    def _crm_customer_touch_domain(self):
+        """Domain of the customer's own touches: what the customer initiated.
+
+        The profile learns best contact time, preferred channel and engagement
+        from these only; business events (a salesperson confirming an order at
+        night) and company-initiated contacts are left out. Extend with super().
+        """
+        return list(CUSTOMER_TOUCH_DOMAIN)
+
+    @api.model
+    def _crm_customer_touch_sql(self):
+        """The SQL condition of `_crm_customer_touch_domain()`, built from that domain.
+
+        :return: an odoo.tools.SQL condition on the table ``crm_interaction``
+            (queries using it must not alias that table)
+        """
+        return self._where_calc(self._crm_customer_touch_domain()).where_clause
+
+    @api.model
+    def _crm_migrate_kind_direction(self):
+        """Give rows written before kind existed their kind and the direction of who initiated.
+
+        Run by the 18.0.1.1.0 migration; idempotent (only rows in the old shape
+        change). Returns the number of rows updated.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        updated = 0
+        # An order confirmed by the salesperson was logged "inbound": it is the company's event,
+        # unless the customer signed it on the portal (then it is the customer's touch).
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_interaction i
+                   SET kind = CASE WHEN so.signed_on IS NOT NULL THEN 'touch' ELSE 'event' END,
+                       direction = CASE WHEN so.signed_on IS NOT NULL
+                                        THEN 'inbound' ELSE 'outbound' END,
+                       channel_id = CASE WHEN so.signed_on IS NOT NULL
+                                         THEN COALESCE(portal.id, i.channel_id)
+                                         ELSE i.channel_id END
+                  FROM sale_order so
+             LEFT JOIN crm_interaction_channel portal ON portal.code = 'portal'
+                 WHERE i.capture_event = 'sale_order_confirmed'
+                   AND i.res_model = 'sale.order' AND so.id = i.res_id
+                   AND i.direction = 'inbound' AND i.kind = 'touch'
+                   AND (so.signed_on IS NULL OR i.channel_id IS DISTINCT FROM portal.id)
+                """
+            )
+        )
+        updated += cr.rowcount
+        cr.execute(
+            SQL(
+                "UPDATE crm_interaction SET kind = 'event'"
+                " WHERE kind = 'touch' AND (capture_event IN %s OR direction = 'internal')"
+                " AND NOT (capture_event = 'sale_order_confirmed' AND direction = 'inbound')",
+                BUSINESS_EVENTS,
+            )
+        )
+        updated += cr.rowcount
+        # A campaign bounce was logged as the customer's inbound reaction.
+        if table_exists(cr, "crm_campaign_delivery"):
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_interaction i SET kind = 'event', direction = 'outbound'
+                      FROM crm_campaign_delivery d
+                     WHERE i.res_model = 'crm.campaign.delivery' AND i.res_id = d.id
+                       AND d.state = 'bounced' AND i.direction = 'inbound'
+                       AND i.kind = 'touch'
+                    """
+                )
+            )
+            updated += cr.rowcount
+        self.invalidate_model(["kind", "direction", "channel_id"])
+        return updated
 
     # ---- Import ----
 

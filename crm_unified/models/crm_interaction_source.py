@@ -89,7 +89,12 @@ class CrmInteractionSourceMixin(models.AbstractModel):
         return self.env["crm.interaction.department"]._get_by_code(code)
 
     def _prepare_crm_interaction_values(self, event, subject, channel_code="other", **values):
-        """Common values of an interaction captured from this document (one record)."""
+        """Common values of an interaction captured from this document (one record).
+
+        By default a business event initiated by the company (kind "event",
+        direction "outbound"); customer touches pass kind="touch" and their
+        direction.
+        """
         self.ensure_one()
         if "partner_id" in values:
             partner = self.env["res.partner"].browse(values["partner_id"])
@@ -103,6 +108,7 @@ class CrmInteractionSourceMixin(models.AbstractModel):
             "res_id": self.id,
             "subject": subject,
             "channel_id": self._crm_channel(channel_code).id,
+            "kind": "event",
             "direction": "outbound",
             "department_id": self._crm_department().id,
             "user_id": user.id,
@@ -143,6 +149,7 @@ class CrmInteractionSourceMixin(models.AbstractModel):
             subject or self.env._("Email about %(name)s", name=self.display_name),
             channel_code=channel_code,
             partner_id=partner.id,
+            kind="touch",
             direction=direction,
             date=message.date,
             summary=message.body,

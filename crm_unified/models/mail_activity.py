@@ -77,6 +77,8 @@ class MailActivity(models.Model):
             "channel_id": Source._crm_channel(
                 ACTIVITY_CATEGORY_CHANNELS[self.activity_type_id.category]
             ).id,
+            # A call or meeting the salesperson did with the customer.
+            "kind": "touch",
             "direction": "outbound",
             "department_id": Source._crm_department(department_code).id,
             "user_id": (self.user_id or self.env.user).id,

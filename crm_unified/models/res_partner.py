@@ -59,7 +59,7 @@ class ResPartner(models.Model):
         string="Preferred Channel (History)",
         readonly=True,
         copy=False,
-        help="Channel of the customer's inbound interactions (and purchases, counted double) "
+        help="Channel of the customer's own touches (those on sale orders counted double) "
         "over the last 12 months, each weighted by 0.5^(age in days / 90).",
         groups=CRM_USER_GROUP,
     )
@@ -108,7 +108,19 @@ class ResPartner(models.Model):
         string="Interactions (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
     inbound_count_12m = fields.Integer(
-        string="Inbound Interactions (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
+        string="Customer Touches (12 Months)",
+        readonly=True,
+        copy=False,
+        help="Contacts the customer initiated over the last 12 months (emails, calls, portal "
+        "messages, clicks...); business events such as an order confirmed are not counted.",
+        groups=CRM_USER_GROUP,
+    )
+    last_touch_date = fields.Datetime(
+        string="Last Customer Touch",
+        readonly=True,
+        copy=False,
+        help="Last contact the customer initiated, within the last 12 months.",
+        groups=CRM_USER_GROUP,
     )
     interaction_channel_counts = fields.Json(
         string="Interactions per Channel (12 Months)",
@@ -120,8 +132,8 @@ class ResPartner(models.Model):
     contact_time_histogram = fields.Json(
         readonly=True,
         copy=False,
-        help="'weekday-hour' (Monday = 0, customer's time zone) -> number of inbound "
-        "interactions over the last 12 months.",
+        help="'weekday-hour' (Monday = 0, customer's time zone) -> number of the customer's "
+        "own touches over the last 12 months.",
         groups=CRM_USER_GROUP,
     )
     crm_order_count = fields.Integer(
@@ -198,8 +210,8 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         aggregator="avg",
-        help="0-100: weighted mean of the engagement signals (recency of contact 40, "
-        "inbound interactions 30, purchases 30, plus signals of other addons).",
+        help="0-100: weighted mean of the engagement signals (recency of last customer touch 40, "
+        "customer touches 30, purchases 30, plus signals of other addons).",
         groups=CRM_USER_GROUP,
     )
     rfm_display = fields.Char(
@@ -365,7 +377,7 @@ class ResPartner(models.Model):
 
     @api.depends("contact_time_histogram")
     def _compute_contact_heatmap_html(self):
-        """Weekday x hour table of inbound contacts, darker = more (customer's tz)."""
+        """Weekday x hour table of the customer's own touches, darker = more (customer's tz)."""
         labels = dict(
             self.env["crm.interaction"]._fields["weekday"]._description_selection(self.env)
         )
@@ -588,7 +600,7 @@ class ResPartner(models.Model):
     def _crm_best_contact_slots(self):
         """{partner_id: [(weekday 0-6, hour 0-23), ...]} best first, in the partner's tz.
 
-        Slots come from the inbound-interaction histogram of the last 12 months
+        Slots come from the histogram of the customer's own touches (12 months)
         (most interactions first, then earliest in the week); slots inside the
         customer's quiet hours are left out. Empty list without history.
         """
@@ -614,7 +626,7 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         result = {}
         for partner in self:
-            last = partner.last_interaction_date
+            last = partner.last_touch_date
             recency = max(0.0, 1.0 - (now - last).days / 180.0) if last else 0.0
             result[partner.id] = {
                 "recency": recency,
@@ -704,14 +716,14 @@ class ResPartner(models.Model):
         }
 
     def action_view_contact_heatmap(self):
-        """Pivot of inbound interactions: weekday x hour, in the customer's time zone."""
+        """Pivot of the customer's own touches: weekday x hour, in the customer's time zone."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_unified.crm_interaction_action_contact_heatmap"
         )
         action["domain"] = [
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            ("direction", "=", "inbound"),
+            *self.env["crm.interaction"]._crm_customer_touch_domain(),
         ]
         action["display_name"] = self.env._("Contact times: %(name)s", name=self.display_name)
         return action

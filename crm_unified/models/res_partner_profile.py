@@ -15,6 +15,7 @@ PROFILE_COLUMNS = {
     "last_interaction_channel_id": "int",
     "interaction_count_12m": "int",
     "inbound_count_12m": "int",
+    "last_touch_date": "timestamp",
     "interaction_channel_counts": "jsonb",
     "contact_time_histogram": "jsonb",
     "preferred_channel_computed_id": "int",
@@ -136,6 +137,7 @@ class ResPartner(models.Model):
             "last_interaction_channel_id": None,
             "interaction_count_12m": 0,
             "inbound_count_12m": 0,
+            "last_touch_date": None,
             "interaction_channel_counts": {},
             "contact_time_histogram": {},
             "preferred_channel_computed_id": None,
@@ -169,46 +171,54 @@ class ResPartner(models.Model):
             values[partner_id]["last_interaction_channel_id"] = channel_id
         domain = [("commercial_partner_id", "in", ids), ("date", ">=", since)]
         groups = Interaction._read_group(
-            domain, ["commercial_partner_id", "channel_id", "direction"], ["__count"]
+            domain, ["commercial_partner_id", "channel_id"], ["__count"]
         )
-        for partner, channel, direction, count in groups:
+        for partner, channel, count in groups:
             row = values[partner.id]
             row["interaction_count_12m"] += count
-            if direction == "inbound":
-                row["inbound_count_12m"] += count
             counts = row["interaction_channel_counts"]
             counts[channel.code] = counts.get(channel.code, 0) + count
+        # The customer's habits (contact times, touch count and last touch for
+        # engagement, preferred channel) are learned from the customer's own
+        # touches only, never from business events: see _crm_customer_touch_domain.
         groups = Interaction._read_group(
-            [*domain, ("direction", "=", "inbound")],
+            [*domain, *Interaction._crm_customer_touch_domain()],
             ["commercial_partner_id", "weekday", "hour"],
-            ["__count"],
+            ["__count", "date:max"],
         )
-        for partner, weekday, hour, count in groups:
+        for partner, weekday, hour, count, last_date in groups:
+            row = values[partner.id]
+            row["inbound_count_12m"] += count
+            if not row["last_touch_date"] or last_date > row["last_touch_date"]:
+                row["last_touch_date"] = last_date
             if weekday and hour:
-                key = f"{int(weekday)}-{int(hour)}"
-                values[partner.id]["contact_time_histogram"][key] = count
-        # Preferred channel: sum over inbound interactions of the last 12 months of
+                row["contact_time_histogram"][f"{int(weekday)}-{int(hour)}"] = count
+        # Preferred channel: sum over the customer's touches of the last 12 months of
         # 0.5 ^ (age in days / half-life), doubled for touch points of a sale order;
         # the highest sum wins, ties go to the channel listed first. The "other"
-        # channel (e.g. an order confirmed with no known channel) says nothing.
+        # channel says nothing.
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT ON (i.commercial_partner_id) i.commercial_partner_id, i.channel_id
-                  FROM crm_interaction i
-                  JOIN crm_interaction_channel c ON c.id = i.channel_id
-                 WHERE i.commercial_partner_id = ANY(%(ids)s)
-                   AND i.direction = 'inbound' AND i.date >= %(since)s
+                SELECT DISTINCT ON (crm_interaction.commercial_partner_id)
+                       crm_interaction.commercial_partner_id, crm_interaction.channel_id
+                  FROM crm_interaction
+                  JOIN crm_interaction_channel c ON c.id = crm_interaction.channel_id
+                 WHERE crm_interaction.commercial_partner_id = ANY(%(ids)s)
+                   AND %(touch)s AND crm_interaction.date >= %(since)s
                    AND c.code != 'other'
-              GROUP BY i.commercial_partner_id, i.channel_id, c.sequence
-              ORDER BY i.commercial_partner_id,
-                       SUM(POWER(0.5, EXTRACT(EPOCH FROM (%(now)s - i.date)) / 86400.0
-                                      / %(half_life)s)
-                           * CASE WHEN i.res_model = 'sale.order' THEN %(purchase)s ELSE 1 END
+              GROUP BY crm_interaction.commercial_partner_id, crm_interaction.channel_id,
+                       c.sequence
+              ORDER BY crm_interaction.commercial_partner_id,
+                       SUM(POWER(0.5, EXTRACT(EPOCH FROM (%(now)s - crm_interaction.date))
+                                      / 86400.0 / %(half_life)s)
+                           * CASE WHEN crm_interaction.res_model = 'sale.order'
+                                  THEN %(purchase)s ELSE 1 END
                        ) DESC,
-                       c.sequence, i.channel_id
+                       c.sequence, crm_interaction.channel_id
                 """,
                 ids=ids,
+                touch=Interaction._crm_customer_touch_sql(),
                 since=since,
                 now=now,
                 half_life=PREFERRED_CHANNEL_HALF_LIFE,

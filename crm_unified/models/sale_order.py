@@ -58,12 +58,27 @@ class SaleOrder(models.Model):
         )
 
     def _prepare_order_confirmed_interaction_values(self):
-        return self._prepare_crm_interaction_values(
+        values = self._prepare_crm_interaction_values(
             "sale_order_confirmed",
             self.env._("Order %(name)s confirmed", name=self.name),
             outcome=format_amount(self.env, self.amount_total, self.currency_id),
-            direction="inbound",
         )
+        if self._crm_confirmed_by_customer():
+            # The customer bought on the portal: their own touch, at their time.
+            values.update(
+                kind="touch", direction="inbound", channel_id=self._crm_channel("portal").id
+            )
+        return values
+
+    def _crm_confirmed_by_customer(self):
+        """Whether the customer confirmed this order (signed or paid on the portal).
+
+        True when the confirming user is a portal/public user, or when the
+        order carries the customer's signature. Otherwise the confirmation is
+        a business event done by the company.
+        """
+        self.ensure_one()
+        return bool(self.env.user.share or self.signed_on)
 
     def _prepare_order_cancelled_interaction_values(self):
         return self._prepare_crm_interaction_values(

@@ -144,8 +144,9 @@ class TestPartnerProfile(ProfileCommon):
         self.assertEqual(self.a._crm_best_contact_slots()[self.a.id], [(1, 10), (3, 15)])
 
     def test_engagement_and_churn_formula(self):
-        # A: 40 * (1 - 1/180) + 30 * 9/12 + 30 * min(1, 6/4) = 92.28
-        self.assertAlmostEqual(self.a.engagement_score, 92.28, places=2)
+        # A: recency of A's last own touch (the inbound call 4 days ago; yesterday's
+        # outbound email was the company's): 40 * (1 - 4/180) + 30 * 9/12 + 30 * min(1, 6/4)
+        self.assertAlmostEqual(self.a.engagement_score, 91.61, places=2)
         self.assertFalse(self.a.churn_risk)
         # D: no contact, 2 orders in 12 months: 30 * 2/4 = 15; last order 200 > 180 days
         self.assertAlmostEqual(self.d.engagement_score, 15.0, places=2)

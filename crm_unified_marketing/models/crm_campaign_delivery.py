@@ -578,7 +578,10 @@ class CrmCampaignDelivery(models.Model):
         return {
             "partner_id": self.partner_id.id,
             "channel_id": self.channel_id.id,
-            "direction": "outbound" if event == "sent" else "inbound",
+            # A bounce is the mail server's answer to the company's send, not the
+            # customer's touch; opened/clicked/replied/converted are the customer's.
+            "kind": "event" if event == "bounced" else "touch",
+            "direction": "outbound" if event in ("sent", "bounced") else "inbound",
             "department_id": marketing.id if marketing else False,
             "user_id": self.campaign_id.user_id.id,
             "subject": subjects[event] % {"campaign": self.campaign_id.name},

@@ -43,7 +43,18 @@ class TestTracking(CampaignCommon):
         self.assertEqual(second.state, "replied")
         third.mailing_trace_id.set_bounced()
         self.assertEqual(third.state, "bounced")
-        self.assertEqual(self._reactions(third).outcome, "Bounced")
+        # A bounce is the mail server answering the company's send: a business
+        # event, never counted as the customer's own touch.
+        self.assertFalse(self._reactions(third))
+        bounce = self.env["crm.interaction"].search(
+            [
+                ("res_model", "=", "crm.campaign.delivery"),
+                ("res_id", "=", third.id),
+                ("kind", "=", "event"),
+            ]
+        )
+        self.assertEqual(bounce.outcome, "Bounced")
+        self.assertEqual(bounce.direction, "outbound")
 
     def _order(self, partner, **values):
         return self.env["sale.order"].create(

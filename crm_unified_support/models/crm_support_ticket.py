@@ -755,6 +755,8 @@ class CrmSupportTicket(models.Model):
             "partner_id": self.partner_id.id,
             "date": (message.date if message else None) or fields.Datetime.now(),
             "channel_id": channel.id,
+            # Closing and SLA breaches are things the company did, not contacts.
+            "kind": "event" if event in ("closed", "sla_breach") else "touch",
             "direction": directions[event],
             "department_id": self.env.ref("crm_unified.interaction_department_support").id,
             "user_id": (
