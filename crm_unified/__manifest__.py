@@ -19,6 +19,8 @@
         "portal",
         "phone_validation",
     ],
+    # phonenumbers: phone numbers matched on their full international form.
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_unified_groups.xml",
         "security/ir.model.access.csv",

@@ -88,9 +88,12 @@ class CrmContactConsent(models.Model):
             # the customer's own recorded choice, never read other entries.
             blacklist = self.env[model].sudo().with_context(crm_consent_sync=True)
             for state, method in (("opt_out", "_add"), ("opt_in", "_remove")):
-                keys = consents.filtered(lambda c, state=state: c.state == state)._blacklist_keys(
-                    code
-                )
+                changed = consents.filtered(lambda c, state=state: c.state == state)
+                keys = changed._blacklist_keys(code)
+                if method == "_remove":
+                    # An address or number shared with a customer who opted out
+                    # stays blacklisted: one customer's opt-in never lifts another's.
+                    keys = sorted(set(keys) - set(changed._shared_opt_out_keys(code)))
                 if not keys:
                     continue
                 message = self.env._("Customer consent recorded in CRM Unified.")
@@ -106,6 +109,28 @@ class CrmContactConsent(models.Model):
         else:
             values = self.partner_id.mapped("crm_phone_sanitized")
         return sorted({value for value in values if value})
+
+    def _shared_opt_out_keys(self, code):
+        """Blacklist keys of the partners of `self` that another partner, opted
+        out on channel `code`, shares."""
+        keys = self._blacklist_keys(code)
+        if not keys:
+            return []
+        key_field = "email_normalized" if code == "email" else "crm_phone_sanitized"
+        # sudo: only reads which of these keys belong to opted-out customers.
+        others = (
+            self.sudo()
+            .search(
+                [
+                    ("channel_id.code", "=", code),
+                    ("state", "=", "opt_out"),
+                    ("partner_id", "not in", self.partner_id.ids),
+                    (f"partner_id.{key_field}", "in", keys),
+                ]
+            )
+            .partner_id
+        )
+        return others.mapped(key_field)
 
     @api.model
     def _mirror_from_blacklist(self, code, keys, blacklisted):

@@ -252,9 +252,14 @@ class CrmInteraction(models.Model):
     def _resolve_import_partners(self, vals_list):
         """Fill partner_id from the import-only columns, in one search per kind of key.
 
-        A row that gives matching keys but matches no customer raises a
-        ValidationError naming the row's values, so that the import reports it
-        and saves nothing.
+        Keys are compared exactly: emails normalised, phone numbers in full
+        international form (a number without country code is read in the
+        company's country), Tax IDs without separators, references as given.
+        The first given key that designates one customer wins; a key shared by
+        one company and its contacts designates the company. A row whose keys
+        match nobody, or only several customers, raises a ValidationError naming
+        the row's values (and the customers), so that the import reports it and
+        saves nothing: a row is never attached to a guessed customer.
         """
         to_match = []
         for vals in vals_list:
@@ -264,60 +269,84 @@ class CrmInteraction(models.Model):
         if not to_match:
             return
         Partner = self.env["res.partner"].with_context(active_test=False)
-        by_key = {fname: {} for fname in PARTNER_MATCH_FIELDS}
-        emails = {email_normalize(k["partner_email"]) for _v, k in to_match if k["partner_email"]}
-        emails.discard(False)
-        if emails:
-            for partner in Partner.search([("email_normalized", "in", list(emails))], order="id"):
-                by_key["partner_email"].setdefault(partner.email_normalized, partner)
-        phone_keys = {
-            Partner._crm_phone_key(k["partner_phone"]) for _v, k in to_match if k["partner_phone"]
-        }
-        phone_keys.discard(False)
-        if phone_keys:
-            domain = [
-                "|",
-                ("crm_phone_key", "in", list(phone_keys)),
-                ("crm_mobile_key", "in", list(phone_keys)),
-            ]
-            for partner in Partner.search(domain, order="id"):
-                for key in (partner.crm_phone_key, partner.crm_mobile_key):
-                    if key:
-                        by_key["partner_phone"].setdefault(key, partner)
-        vats = {Partner._crm_vat_key(k["partner_vat"]) for _v, k in to_match if k["partner_vat"]}
-        vats.discard(False)
-        if vats:
-            for partner in Partner.search([("crm_vat_key", "in", list(vats))], order="id"):
-                by_key["partner_vat"].setdefault(partner.crm_vat_key, partner)
-        refs = {k["partner_ref"].strip() for _v, k in to_match if k["partner_ref"]}
-        if refs:
-            for partner in Partner.search([("ref", "in", list(refs))], order="id"):
-                by_key["partner_ref"].setdefault(partner.ref, partner)
         normalizers = {
             "partner_email": email_normalize,
             "partner_phone": Partner._crm_phone_key,
             "partner_vat": Partner._crm_vat_key,
-            "partner_ref": lambda value: value.strip(),
+            "partner_ref": lambda value: (value or "").strip() or False,
         }
+        # partner field holding each normalised key: one search per kind of key
+        key_domains = {
+            "partner_email": lambda keys: [("email_normalized", "in", keys)],
+            "partner_phone": lambda keys: [
+                "|",
+                ("crm_phone_key", "in", keys),
+                ("crm_mobile_key", "in", keys),
+            ],
+            "partner_vat": lambda keys: [("crm_vat_key", "in", keys)],
+            "partner_ref": lambda keys: [("ref", "in", keys)],
+        }
+        key_values = {
+            "partner_email": lambda p: [p.email_normalized],
+            "partner_phone": lambda p: [p.crm_phone_key, p.crm_mobile_key],
+            "partner_vat": lambda p: [p.crm_vat_key],
+            "partner_ref": lambda p: [p.ref],
+        }
+        by_key = {fname: {} for fname in PARTNER_MATCH_FIELDS}
+        for fname in PARTNER_MATCH_FIELDS:
+            wanted = {normalizers[fname](k[fname]) for _v, k in to_match if k[fname]}
+            wanted.discard(False)
+            if not wanted:
+                continue
+            for partner in Partner.search(key_domains[fname](list(wanted)), order="id"):
+                for key in set(key_values[fname](partner)) & wanted:
+                    by_key[fname][key] = by_key[fname].get(key, Partner) | partner
         for vals, keys in to_match:
-            partner = next(
-                (
-                    by_key[fname].get(normalizers[fname](value))
-                    for fname, value in keys.items()
-                    if value and by_key[fname].get(normalizers[fname](value))
-                ),
-                False,
+            partner, ambiguous = Partner, Partner
+            for fname, value in keys.items():
+                candidates = by_key[fname].get(normalizers[fname](value)) if value else None
+                if not candidates:
+                    continue
+                partner = self._pick_import_partner(candidates)
+                if partner:
+                    break
+                ambiguous |= candidates
+            if partner:
+                vals["partner_id"] = partner.id
+                continue
+            given = ", ".join(
+                f"{self._fields[fname].string}: {value}" for fname, value in keys.items() if value
             )
-            if not partner:
-                given = ", ".join(
-                    f"{self._fields[fname].string}: {value}"
-                    for fname, value in keys.items()
-                    if value
-                )
+            if ambiguous:
                 raise ValidationError(
-                    self.env._("No customer matches this row (%(values)s).", values=given)
+                    self.env._(
+                        "Several customers match this row (%(values)s): %(customers)s. "
+                        "Merge the duplicates, or give a key that only one of them has.",
+                        values=given,
+                        customers=", ".join(ambiguous.mapped("display_name")),
+                    )
                 )
-            vals["partner_id"] = partner.id
+            raise ValidationError(
+                self.env._("No customer matches this row (%(values)s).", values=given)
+            )
+
+    @api.model
+    def _pick_import_partner(self, candidates):
+        """The customer designated by partners sharing one import key.
+
+        :param candidates: res.partner records sharing the key
+        :return: the partner when there is one (archived ones only count when
+            no active partner shares the key), their commercial entity when all
+            are one company and its contacts, else an empty recordset (ambiguous)
+        """
+        active = candidates.filtered("active")
+        candidates = active or candidates
+        if len(candidates) == 1:
+            return candidates
+        commercial = candidates.commercial_partner_id
+        if len(commercial) == 1:
+            return commercial
+        return candidates.browse()
 
     # ---- Customer touches ----
 

@@ -1,13 +1,14 @@
 import re
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
+
+from ..tools.phone import phone_match_key
 
 # How many interactions the "Customer 360" tab of the partner form shows.
 TIMELINE_PREVIEW_LIMIT = 10
-# Phone numbers are matched on their last digits, so that "+380 44 123 45 67" and
-# "044-123-45-67" are the same number even when `phonenumbers` is not installed.
-PHONE_KEY_DIGITS = 9
+# Partners whose phone keys are recomputed per flush by _crm_recompute_phone_keys.
+PHONE_KEY_BATCH_SIZE = 1000
 
 
 class ResPartner(models.Model):
@@ -22,10 +23,19 @@ class ResPartner(models.Model):
         help="The most recent interactions of the customer and its contacts.",
     )
     crm_phone_key = fields.Char(
-        string="Phone Match Key", compute="_compute_crm_phone_keys", store=True, index=True
+        string="Phone Match Key",
+        compute="_compute_crm_phone_keys",
+        store=True,
+        index=True,
+        help="The phone number in full international form (E.164), used to find the "
+        "customer exactly; a number without country code is read in the customer's country.",
     )
     crm_mobile_key = fields.Char(
-        string="Mobile Match Key", compute="_compute_crm_phone_keys", store=True, index=True
+        string="Mobile Match Key",
+        compute="_compute_crm_phone_keys",
+        store=True,
+        index=True,
+        help="The mobile number in full international form (E.164).",
     )
     crm_vat_key = fields.Char(
         string="Tax ID Match Key", compute="_compute_crm_vat_key", store=True, index=True
@@ -65,11 +75,12 @@ class ResPartner(models.Model):
                 fields.Command.set(latest.get(partner.commercial_partner_id.id, []))
             ]
 
-    @api.depends("phone", "mobile", "country_id")
+    @api.depends("phone", "mobile", "country_id", "company_id.country_id")
     def _compute_crm_phone_keys(self):
         for partner in self:
-            partner.crm_phone_key = partner._crm_phone_key(partner.phone, partner.country_id)
-            partner.crm_mobile_key = partner._crm_phone_key(partner.mobile, partner.country_id)
+            country = partner.country_id or partner.company_id.country_id
+            partner.crm_phone_key = partner._crm_phone_key(partner.phone, country)
+            partner.crm_mobile_key = partner._crm_phone_key(partner.mobile, country)
 
     @api.depends("vat")
     def _compute_crm_vat_key(self):
@@ -80,13 +91,38 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_phone_key(self, number, country=None):
-        """Comparable key of a phone number: E.164 via phone_validation, last digits kept."""
-        if not number:
-            return False
+        """Exact matching key of a phone number (see tools/phone.py).
+
+        :param str number: the number as typed
+        :param country: res.country in which a number without country code is
+            read; the current company's country when not given
+        :return: E.164 string ("+41612345678") or False when it is no phone number
+        """
         country = country or self.env.company.country_id
-        formatted = self._phone_format(number=number, country=country, force_format="E164")
-        digits = re.sub(r"\D", "", formatted or number)
-        return digits[-PHONE_KEY_DIGITS:] if len(digits) >= 6 else False
+        return phone_match_key(number, country.code)
+
+    @api.model
+    def _crm_recompute_phone_keys(self):
+        """Recompute the stored phone keys (match keys, blacklist number) of every
+        partner that has a number, in batches, after an upgrade that changed how
+        they are built (last nine digits before; raw text without phonenumbers).
+
+        :return: number of partners recomputed
+        """
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE phone IS NOT NULL OR mobile IS NOT NULL "
+                "ORDER BY id"
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        for batch_ids in split_every(PHONE_KEY_BATCH_SIZE, ids):
+            partners = self.with_context(active_test=False).browse(batch_ids)
+            for fname in ("crm_phone_key", "crm_mobile_key", "crm_phone_sanitized"):
+                self.env.add_to_compute(self._fields[fname], partners)
+            partners.flush_recordset(["crm_phone_key", "crm_mobile_key", "crm_phone_sanitized"])
+            self.env.invalidate_all()
+        return len(ids)
 
     @api.model
     def _crm_vat_key(self, vat):

@@ -21,3 +21,4 @@ from . import test_ui
 from . import test_access_matrix
 from . import test_customer_card
 from . import test_customer_timeline
+from . import test_phone_matching

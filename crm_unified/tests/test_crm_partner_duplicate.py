@@ -6,10 +6,14 @@ from .crm_interaction_common import CrmInteractionCommon
 @tagged("post_install", "-at_install")
 class TestCrmPartnerDuplicate(CrmInteractionCommon):
     def test_duplicates_by_email_phone_and_vat_open_merge_wizard(self):
+        self.ua = self.env.ref("base.ua")
         by_email = self.env["res.partner"].create(
             {"name": "Kvitka (web shop)", "email": "Orders@Kvitka.example.com"}
         )
-        by_phone = self.env["res.partner"].create({"name": "Kvitka phone", "mobile": "044 1234567"})
+        # A number without country code is read in the customer's country.
+        by_phone = self.env["res.partner"].create(
+            {"name": "Kvitka phone", "mobile": "044 1234567", "country_id": self.ua.id}
+        )
         by_vat = self.env["res.partner"].create({"name": "Kvitka tax", "vat": "ua1234567890"})
         self.env.flush_all()
         Duplicate = self.env["crm.partner.duplicate"]

@@ -33,6 +33,8 @@ class TestImportCrmInteraction(CrmInteractionCommon):
         return self.Interaction.search_count([("commercial_partner_id", "=", self.customer.id)])
 
     def test_import_matches_customers_by_email_phone_vat_and_ref(self):
+        # A number without country code is read in the company's country.
+        self.env.company.country_id = self.env.ref("base.ua")
         rows = (
             "2026-03-14 10:30:00,OKSANA@kvitka.example.com,,,,phone,inbound,By email\n"
             "2026-03-15 16:00:00,,044 123-45-67,,,visit,outbound,By phone\n"
