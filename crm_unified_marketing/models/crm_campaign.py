@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .crm_campaign_planner import PLANNING_BATCH_SIZE
 
 
 class CrmCampaign(models.Model):
@@ -132,11 +135,16 @@ class CrmCampaign(models.Model):
         return True
 
     def action_plan_now(self):
+        """Plan the first batch of customers now; the planning cron does the rest."""
         campaigns = self.filtered(lambda c: c.state == "active")
         if not campaigns:
             raise UserError(self.env._("Only active campaigns can be planned."))
-        self.env["crm.campaign.planner"]._plan_campaigns(campaigns)
-        return self.action_view_deliveries()
+        planner = self.env["crm.campaign.planner"]
+        for campaign in campaigns:
+            planner._plan_campaign_batch(campaign, PLANNING_BATCH_SIZE)
+        if any(planner._count_unplanned(campaign) for campaign in campaigns):
+            self.env.ref("crm_unified_marketing.ir_cron_plan_deliveries")._trigger()
+        return self[:1].action_view_deliveries()
 
     def action_retry_skipped(self):
         """Forget skipped deliveries so that the next planning run evaluates them again."""
@@ -174,12 +182,40 @@ class CrmCampaign(models.Model):
     # ---- Cron ----
 
     @api.model
-    def _cron_plan_deliveries(self):
+    def _cron_plan_deliveries(self, batch_size=PLANNING_BATCH_SIZE):
+        """Plan at most ``batch_size`` customers of the active campaigns, then report
+        the real number of customers still to plan so that the cron runner commits
+        and calls again while some remain.
+
+        Campaigns are taken oldest first; a campaign another worker is planning
+        (row locked) is skipped, and the database refuses a second live delivery
+        for one customer and campaign, so two runs at once never plan twice.
+        Returns the number of customers planned by this call.
+        """
         campaigns = self.search(
-            [("state", "=", "active"), ("date_end", ">=", fields.Date.context_today(self))]
+            [("state", "=", "active"), ("date_end", ">=", fields.Date.context_today(self))],
+            order="id",
         )
         planner = self.env["crm.campaign.planner"]
-        for done, campaign in enumerate(campaigns, start=1):
-            planner._plan_campaigns(campaign)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(campaigns) - done)
-        return True
+        done = 0
+        for campaign in campaigns:
+            if done >= batch_size:
+                break
+            if not campaign._lock_for_planning():
+                continue
+            done += len(planner._plan_campaign_batch(campaign, batch_size - done))
+        campaigns = self.browse(campaigns.ids)  # the planner emptied the cache
+        remaining = sum(planner._count_unplanned(campaign) for campaign in campaigns)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    def _lock_for_planning(self):
+        """Lock the campaign row for this transaction; False if another worker holds it."""
+        self.ensure_one()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM crm_campaign WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        return bool(rows)

@@ -4,7 +4,9 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL, format_datetime, split_every
+from odoo.osv.expression import AND as Domain_AND
+from odoo.osv.expression import OR as Domain_OR
+from odoo.tools import SQL, format_datetime
 
 from .phone_check import contact_number, is_usable_phone
 
@@ -32,35 +34,115 @@ class CrmCampaignPlanner(models.AbstractModel):
     _name = "crm.campaign.planner"
     _description = "Campaign Planner"
 
-    @api.model
-    def _plan_campaigns(self, campaigns, now=None):
-        Delivery = self.env["crm.campaign.delivery"].with_context(
+    # ---- Writing the plan, batch by batch ----
+
+    def _get_delivery_model(self):
+        return self.env["crm.campaign.delivery"].with_context(
             tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
         )
-        created = Delivery.browse()
+
+    @api.model
+    def _plan_campaigns(self, campaigns, now=None):
+        """Plan every customer of the campaigns in one transaction (small audiences,
+        tests). Returns the created deliveries. Large audiences go through the cron
+        (`crm.campaign._cron_plan_deliveries`), which commits batch by batch.
+        """
+        created_ids = []
         for campaign in campaigns:
-            for batch in self._compute_plan(campaign, now=now):
-                created |= Delivery.create(batch)
-        return created
+            while True:
+                ids = self._plan_campaign_batch(campaign, PLANNING_BATCH_SIZE, now=now)
+                if not ids:
+                    break
+                created_ids += ids
+        return self.env["crm.campaign.delivery"].browse(created_ids)
+
+    @api.model
+    def _plan_campaign_batch(self, campaign, limit, now=None):
+        """Plan the next ``limit`` customers of ``campaign`` not planned yet.
+
+        Customers are taken by increasing id among the audience of the campaign's
+        active rules minus the customers that already have a live delivery, so a
+        rerun after a crash continues exactly where the last committed batch ended.
+        The ORM cache is emptied afterwards: memory does not grow with the audience.
+        Returns the ids of the created deliveries (empty when nothing was left).
+        """
+        rules = self._get_rules(campaign)
+        if not rules or limit <= 0:
+            return []
+        batch_ids = self._next_batch_ids(campaign, rules, limit)
+        if not batch_ids:
+            return []
+        now = now or fields.Datetime.now()
+        state = self._prepare_plan_state(campaign, rules, now)
+        audiences = rules._get_audience_ids(partner_ids=batch_ids)
+        values = self._plan_batch(campaign, rules, audiences, batch_ids, state)
+        created_ids = self._get_delivery_model().create(values).ids
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return created_ids
+
+    @api.model
+    def _get_rules(self, campaign, rules=None):
+        rules = rules if rules is not None else campaign.rule_ids.filtered("active")
+        return rules.sorted(lambda r: (r.sequence, r.id))
+
+    @api.model
+    def _get_unplanned_domain(self, campaign, rules):
+        """res.partner domain: the audience of ``rules`` without a live delivery yet."""
+        Delivery = self.env["crm.campaign.delivery"]
+        Delivery.flush_model(["campaign_id", "partner_id", "state"])
+        planned = Delivery._search(
+            [("campaign_id", "=", campaign.id), ("state", "not in", ("cancelled", "failed"))]
+        )
+        return Domain_AND(
+            [
+                Domain_OR([rule._get_partner_domain() for rule in rules]),
+                [("id", "not in", planned.subselect("partner_id"))],
+            ]
+        )
+
+    @api.model
+    def _next_batch_ids(self, campaign, rules, limit, after_id=0):
+        """Ids of the next ``limit`` customers to plan, by increasing id (> after_id)."""
+        domain = self._get_unplanned_domain(campaign, rules)
+        if after_id:
+            domain = Domain_AND([domain, [("id", ">", after_id)]])
+        return list(self.env["res.partner"]._search(domain, order="id", limit=limit))
+
+    @api.model
+    def _count_unplanned(self, campaign):
+        """Number of customers of the campaign's audience still to plan (one query)."""
+        rules = self._get_rules(campaign)
+        if not rules:
+            return 0
+        return self.env["res.partner"].search_count(self._get_unplanned_domain(campaign, rules))
+
+    # ---- Computing the plan without writing it (dry run, benchmarks) ----
 
     @api.model
     def _compute_plan(self, campaign, rules=None, now=None):
         """Yield, per batch of customers, the list of delivery values to create.
 
-        Nothing is written, so that the dry run can use it as is.
+        Nothing is written, so that the dry run can use it as is; the audience is
+        read batch by batch, never as a whole.
         """
-        context = self._prepare_plan(campaign, rules=rules, now=now)
-        if not context:
+        rules = self._get_rules(campaign, rules)
+        if not rules:
             return
-        rules, audiences, partner_ids, state = context
-        for batch_ids in split_every(PLANNING_BATCH_SIZE, partner_ids):
-            yield self._plan_batch(campaign, rules, audiences, list(batch_ids), state)
+        state = self._prepare_plan_state(campaign, rules, now or fields.Datetime.now())
+        after_id = 0
+        while True:
+            batch_ids = self._next_batch_ids(campaign, rules, PLANNING_BATCH_SIZE, after_id)
+            if not batch_ids:
+                return
+            audiences = rules._get_audience_ids(partner_ids=batch_ids)
+            yield self._plan_batch(campaign, rules, audiences, batch_ids, state)
+            after_id = batch_ids[-1]
 
     @api.model
     def _prepare_plan(self, campaign, rules=None, now=None):
         """(rules, audiences, sorted partner ids to plan, planning state), or None."""
-        rules = rules if rules is not None else campaign.rule_ids.filtered("active")
-        rules = rules.sorted(lambda r: (r.sequence, r.id))
+        rules = self._get_rules(campaign, rules)
         if not rules:
             return None
         now = now or fields.Datetime.now()
@@ -146,21 +228,28 @@ class CrmCampaignPlanner(models.AbstractModel):
             return partners._crm_best_contact_slots()
         return {}
 
+    def _get_partner_plan_fields(self):
+        """Customer profile fields the planner reads (one fetch per batch).
+
+        The planner reads the customer only through these ORM fields: a module that
+        moves a figure elsewhere overrides this list (and the field) in one place.
+        """
+        return [
+            "tz",
+            "email",
+            "phone",
+            "mobile",
+            "user_ids",
+            "preferred_channel_id",
+            "quiet_hour_start",
+            "quiet_hour_end",
+            "country_id",
+        ]
+
     def _plan_batch(self, campaign, rules, audiences, batch_ids, state):
+        """Delivery values (dicts) for the customers ``batch_ids``; nothing is written."""
         partners = self.env["res.partner"].browse(batch_ids)
-        partners.fetch(
-            [
-                "tz",
-                "email",
-                "phone",
-                "mobile",
-                "user_ids",
-                "preferred_channel_id",
-                "quiet_hour_start",
-                "quiet_hour_end",
-                "country_id",
-            ]
-        )
+        partners.fetch(self._get_partner_plan_fields())
         codes = list(set(rules.channel_line_ids.mapped("channel_id.code")))
         consents = partners._crm_get_consent(codes)
         slots = self._get_best_slots(partners)

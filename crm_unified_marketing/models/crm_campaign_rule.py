@@ -271,22 +271,37 @@ class CrmCampaignRule(models.Model):
         self.ensure_one()
         return safe_eval(self.partner_domain or "[]")
 
-    def _get_audience_ids(self):
+    def _get_partner_domain(self):
+        """res.partner domain of the rule's audience: members of its segments, not of
+        its excluded segments, of its company, matching its extra filter."""
+        self.ensure_one()
+        domain = [
+            ("segment_ids", "in", self.segment_ids.ids),
+            ("company_id", "in", [self.company_id.id, False]),
+        ]
+        if self.excluded_segment_ids:
+            domain.append(("segment_ids", "not in", self.excluded_segment_ids.ids))
+        return domain + list(self._get_extra_domain())
+
+    def _get_audience_ids(self, partner_ids=None):
         """Customers targeted by each rule: {rule_id: {partner_id: segment_id}}.
 
         The segment is the first of the rule's segments the customer belongs to
-        (used by the reports). One query reads every segment membership, plus one
-        search per rule for the extra filter; never a query per customer.
+        (used by the reports). One query reads the segment memberships, plus one
+        search per rule for the extra filter; never a query per customer. With
+        ``partner_ids``, only these customers are looked at (one planning batch).
         """
         segments = self.segment_ids | self.excluded_segment_ids
         members = {}
         if segments:
             self.env["crm.segment"].flush_model(["partner_ids"])
+            restrict = SQL(" AND partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
             rows = self.env.execute_query(
                 SQL(
                     "SELECT segment_id, partner_id FROM crm_segment_partner_rel "
-                    "WHERE segment_id IN %s ORDER BY segment_id, partner_id",
+                    "WHERE segment_id IN %s%s ORDER BY segment_id, partner_id",
                     tuple(segments.ids),
+                    restrict,
                 )
             )
             for segment_id, partner_id in rows:
@@ -312,7 +327,7 @@ class CrmCampaignRule(models.Model):
         return result
 
     def _check_audience_not_empty(self):
-        audiences = self._get_audience_ids()
+        Partner = self.env["res.partner"]
         for rule in self:
             if not rule.channel_line_ids:
                 raise UserError(
@@ -321,7 +336,7 @@ class CrmCampaignRule(models.Model):
                         name=rule.name,
                     )
                 )
-            if not audiences.get(rule.id):
+            if not Partner.search_count(rule._get_partner_domain(), limit=1):
                 raise UserError(
                     self.env._(
                         "Rule %(name)s reaches no customer: its segments are empty or its "

@@ -9,3 +9,4 @@ from . import test_dry_run
 from . import test_security
 from . import test_ui
 from . import test_exactly_once
+from . import test_planning_batches
