@@ -28,6 +28,7 @@
         "views/crm_support_sla_views.xml",
         "views/crm_support_ticket_sla_views.xml",
         "views/crm_support_ticket_views.xml",
+        "views/crm_support_ticket_sla_time_views.xml",
         "views/crm_support_queue_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
@@ -40,6 +41,7 @@
     ],
     "demo": ["demo/crm_support_demo.xml"],
     "assets": {
+        "web.assets_backend": ["crm_unified_support/static/src/**/*"],
         "web.assets_tests": ["crm_unified_support/static/tests/tours/*.js"],
     },
 }

@@ -11,6 +11,7 @@ from . import (
     test_salesperson_follow,
     test_security,
     test_sla,
+    test_sla_time_left,
     test_ui,
     test_working_hours,
 )

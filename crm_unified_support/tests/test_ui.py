@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import SupportCommon
@@ -47,5 +50,44 @@ class TestUi(HttpCase, SupportCommon):
         self.start_tour(
             f"/odoo/action-crm_unified_support.crm_support_ticket_action/{ticket.id}",
             "crm_support_customer_card",
+            login="admin",
+        )
+
+    def test_sla_countdown_on_kanban_list_and_form(self):
+        # A round-the-clock calendar: the tour does not depend on the day and hour it runs.
+        self.queue.resource_calendar_id = self.env["resource.calendar"].create(
+            {
+                "name": "Round the clock",
+                "tz": "UTC",
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": 0,
+                            "hour_to": 24,
+                            "day_period": "morning",
+                        },
+                    )
+                    for day in range(7)
+                ],
+            }
+        )
+        self.queue.member_ids = [(4, self.env.ref("base.user_admin").id)]
+        self.env["crm.support.sla"].create(
+            {
+                "name": "Tour SLA",
+                "queue_id": self.queue.id,
+                "first_response_hours": 4,
+                "resolution_hours": 40,
+            }
+        )
+        self._create_ticket(name="Countdown fresh")
+        self._create_ticket_at(fields.Datetime.now() - timedelta(hours=10), name="Countdown late")
+        self.start_tour(
+            "/odoo/action-crm_unified_support.crm_support_ticket_action",
+            "crm_support_sla_countdown",
             login="admin",
         )
