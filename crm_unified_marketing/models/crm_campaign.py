@@ -16,6 +16,7 @@ class CrmCampaign(models.Model):
     active = fields.Boolean(default=True)
     utm_campaign_id = fields.Many2one(
         "utm.campaign",
+        check_company=True,
         string="UTM Campaign",
         ondelete="restrict",
         copy=False,
@@ -95,8 +96,15 @@ class CrmCampaign(models.Model):
     def create(self, vals_list):
         missing = [vals for vals in vals_list if not vals.get("utm_campaign_id")]
         if missing:
+            # The tracking campaign belongs to the same company as the campaign it tracks.
             utm_campaigns = self.env["utm.campaign"].create(
-                [{"name": vals.get("name") or self.env._("Campaign")} for vals in missing]
+                [
+                    {
+                        "name": vals.get("name") or self.env._("Campaign"),
+                        "company_id": vals.get("company_id") or self.env.company.id,
+                    }
+                    for vals in missing
+                ]
             )
             for vals, utm_campaign in zip(missing, utm_campaigns, strict=True):
                 vals["utm_campaign_id"] = utm_campaign.id

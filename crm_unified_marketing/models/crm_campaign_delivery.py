@@ -33,13 +33,25 @@ class CrmCampaignDelivery(models.Model):
     campaign_id = fields.Many2one(
         "crm.campaign", required=True, index=True, ondelete="cascade", check_company=True
     )
-    rule_id = fields.Many2one("crm.campaign.rule", index=True, ondelete="cascade")
-    variant_id = fields.Many2one("crm.campaign.variant", index=True, ondelete="set null")
+    rule_id = fields.Many2one(
+        "crm.campaign.rule", index=True, ondelete="cascade", check_company=True
+    )
+    variant_id = fields.Many2one(
+        "crm.campaign.variant", index=True, ondelete="set null", check_company=True
+    )
     segment_id = fields.Many2one(
-        "crm.segment", ondelete="set null", help="The rule's segment the customer came from."
+        "crm.segment",
+        ondelete="set null",
+        check_company=True,
+        help="The rule's segment the customer came from.",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
     )
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     channel_id = fields.Many2one("crm.interaction.channel", ondelete="restrict", index=True)
@@ -86,7 +98,9 @@ class CrmCampaignDelivery(models.Model):
     mailing_trace_id = fields.Many2one("mailing.trace", string="Trace", ondelete="set null")
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", string="Call Task", ondelete="set null")
-    sale_order_id = fields.Many2one("sale.order", string="Order", ondelete="set null")
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Order", ondelete="set null", check_company=True
+    )
     revenue = fields.Monetary(currency_field="currency_id")
     cost = fields.Float(help="Cost of this contact, from the rule's channel.")
     offer_expiry_date = fields.Date(

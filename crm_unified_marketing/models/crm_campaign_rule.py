@@ -85,7 +85,7 @@ class CrmCampaignRule(models.Model):
         default="{{ object.partner_id.name }}, {{ object.offer_description }}",
         help="Text of the SMS; also the note of the call task for the salesperson.",
     )
-    preview_partner_id = fields.Many2one("res.partner", string="Preview For")
+    preview_partner_id = fields.Many2one("res.partner", string="Preview For", check_company=True)
     preview_subject = fields.Char(compute="_compute_preview")
     preview_body_html = fields.Html(compute="_compute_preview", sanitize=False)
     preview_sms_body = fields.Text(compute="_compute_preview")
@@ -123,6 +123,7 @@ class CrmCampaignRule(models.Model):
     )
     winner_variant_id = fields.Many2one(
         "crm.campaign.variant",
+        check_company=True,
         string="Winner",
         copy=False,
         domain="[('rule_id', '=', id)]",

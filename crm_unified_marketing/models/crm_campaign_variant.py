@@ -9,6 +9,7 @@ class CrmCampaignVariant(models.Model):
     _name = "crm.campaign.variant"
     _description = "Campaign A/B Variant"
     _order = "rule_id, sequence, id"
+    _check_company_auto = True
 
     rule_id = fields.Many2one("crm.campaign.rule", required=True, index=True, ondelete="cascade")
     campaign_id = fields.Many2one(related="rule_id.campaign_id", store=True, index=True)

@@ -63,7 +63,10 @@ class CrmSupportQueue(models.Model):
         string="Working Hours",
         required=True,
         check_company=True,
-        default=lambda self: self.env.company.resource_calendar_id,
+        compute="_compute_resource_calendar_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="SLA targets count only these working hours; its public holidays are skipped.",
     )
     stage_ids = fields.Many2many(
@@ -185,6 +188,18 @@ class CrmSupportQueue(models.Model):
         stats = {queue_id: (avg, count) for queue_id, avg, count in groups}
         for queue in self:
             queue.rating_avg, queue.rating_count = stats.get(queue.id, (0.0, 0))
+
+    @api.depends("company_id")
+    def _compute_resource_calendar_id(self):
+        # A queue works the hours of its own company, not of whoever creates it.
+        for queue in self:
+            if not queue.resource_calendar_id or queue.resource_calendar_id.company_id not in (
+                queue.company_id,
+                self.env["res.company"],
+            ):
+                queue.resource_calendar_id = (
+                    queue.company_id.resource_calendar_id or self.env.company.resource_calendar_id
+                )
 
     @api.model
     def _get_kpi_ticket_domain(self, kpi):

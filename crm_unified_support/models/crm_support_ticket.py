@@ -64,7 +64,9 @@ class CrmSupportTicket(models.Model):
         index=True,
         precompute=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", index=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", index=True, tracking=True, check_company=True
+    )
     commercial_partner_id = fields.Many2one(
         "res.partner",
         related="partner_id.commercial_partner_id",
@@ -133,6 +135,7 @@ class CrmSupportTicket(models.Model):
     )
     parent_id = fields.Many2one(
         "crm.support.ticket",
+        check_company=True,
         string="Follow-up of",
         index="btree_not_null",
         copy=False,

@@ -26,10 +26,16 @@ class CrmSupportTicketSla(models.Model):
     _name = "crm.support.ticket.sla"
     _description = "Ticket SLA Status"
     _order = "deadline, id"
+    _check_company_auto = True
 
     ticket_id = fields.Many2one("crm.support.ticket", required=True, index=True, ondelete="cascade")
     sla_id = fields.Many2one(
-        "crm.support.sla", string="SLA Policy", required=True, index=True, ondelete="cascade"
+        "crm.support.sla",
+        string="SLA Policy",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
     )
     company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
     queue_id = fields.Many2one(related="ticket_id.queue_id", store=True, index=True)
