@@ -1,5 +1,5 @@
 # CRM Unified: the two commands of README.md, plus lint.
-.PHONY: run test lint test-addon format
+.PHONY: run test lint test-addon format bench
 
 run:            ## set up and start Odoo with the three addons and demo data on http://localhost:8069
 	bash scripts/run.sh
@@ -15,3 +15,6 @@ lint:
 
 format:
 	python3 -m ruff check --fix . && python3 -m ruff format .
+
+bench:          ## benchmark suite by hand: make bench SIZE=M (S, M or L; see tests/benchmarks/README.md)
+	bash scripts/bench.sh $(or $(SIZE),M)

@@ -4,7 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, create_index, email_normalize
 from odoo.tools.sql import table_exists
 
 _logger = logging.getLogger(__name__)
@@ -166,6 +166,14 @@ class CrmInteraction(models.Model):
         # unless they say otherwise, as rows created through the ORM.
         self.env.cr.execute(
             SQL("ALTER TABLE crm_interaction ALTER COLUMN kind SET DEFAULT 'touch'")
+        )
+        # A customer's history newest first (timeline pages, latest interactions of the
+        # partner form, last contact date): read from the index, never sorted in full.
+        create_index(
+            self.env.cr,
+            "crm_interaction_commercial_partner_date_index",
+            self._table,
+            ["commercial_partner_id", "date DESC", "id DESC"],
         )
         return res
 
@@ -476,8 +484,128 @@ class CrmInteraction(models.Model):
             return self.browse()
 
     def _create_captured(self, vals_list):
-        """The one batched create behind `_log_interactions` (a seam for tests)."""
-        return self.create(vals_list)
+        """The one batched create behind `_log_interactions`.
+
+        Takes the value dicts of the hooks (partner_id set) and returns the new
+        interactions in the same order. Captured rows are written with ONE
+        INSERT ... SELECT (the ORM's create costs several times more per row
+        for a model without mail.thread): defaults, the stored related
+        commercial entity and the customer-local weekday/hour are filled in the
+        same statement, then the usual checks run set-wise. When the values
+        hold anything that statement does not cover (import keys, x2many,
+        fields of another addon computed or inverse on write), the ORM's create
+        is used instead, so nothing is ever skipped.
+
+        :raises ValidationError: as ``create`` would (missing customer or channel,
+            unknown source model, company mismatch)
+        """
+        if not self._crm_can_insert_captured(vals_list):
+            return self.create(vals_list)
+        for vals in vals_list:
+            self._check_required_values(vals)
+        columns = self._crm_captured_columns(vals_list)
+        defaults = self.default_get([fname for fname in columns if fname != "date"])
+        now = fields.Datetime.now()
+        self.env["res.partner"].flush_model(["commercial_partner_id", "tz"])
+        tz_of = self._crm_partner_time_zones({vals["partner_id"] for vals in vals_list})
+        arrays = {fname: [] for fname in columns}
+        zones = []
+        for vals in vals_list:
+            for fname, values in arrays.items():
+                field = self._fields[fname]
+                value = vals[fname] if fname in vals else defaults.get(fname, False)
+                if fname == "date" and not value:
+                    value = now
+                values.append(field.convert_to_column_insert(value, self, vals))
+            zones.append(tz_of.get(vals["partner_id"], "UTC"))
+        unnest_args = SQL(", ").join(
+            SQL("%s::%s[]", values, SQL(self._fields[fname].column_type[0]))
+            for fname, values in arrays.items()
+        )
+        names = [SQL.identifier(fname) for fname in columns]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO crm_interaction (%(names)s, commercial_partner_id, weekday, hour,
+                                             create_uid, create_date, write_uid, write_date)
+                SELECT %(values)s, partner.commercial_partner_id,
+                       (EXTRACT(ISODOW FROM local.at)::int - 1)::varchar,
+                       to_char(local.at, 'HH24'),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s, %(zones)s::varchar[])
+                       WITH ORDINALITY AS v(%(names)s, zone, position)
+                  JOIN res_partner partner ON partner.id = v.partner_id
+                 CROSS JOIN LATERAL (
+                       SELECT (v.date AT TIME ZONE 'UTC') AT TIME ZONE v.zone AS at
+                 ) AS local
+                 ORDER BY v.position
+                RETURNING id
+                """,
+                names=SQL(", ").join(names),
+                values=SQL(", ").join(SQL("v.%s", name) for name in names),
+                uid=self.env.uid,
+                now=now,
+                arrays=unnest_args,
+                zones=zones,
+            )
+        )
+        interactions = self.browse([row[0] for row in rows])
+        if len(interactions) != len(vals_list):
+            # A customer id that does not exist: the ORM reports it properly.
+            raise ValidationError(self.env._("Some captured interactions have no customer."))
+        interactions._check_res_model()
+        interactions._check_company()
+        interactions.partner_id._crm_mark_profile_dirty()
+        return interactions
+
+    @api.model
+    def _crm_can_insert_captured(self, vals_list):
+        """Whether `_create_captured` may write these values with its single INSERT."""
+        handled = {"commercial_partner_id", "weekday", "hour"}
+        for fname, field in self._fields.items():
+            if field.store and (field.compute or field.related) and fname not in handled:
+                return False
+        for vals in vals_list:
+            for fname in vals:
+                field = self._fields.get(fname)
+                if (
+                    not field
+                    or not field.store
+                    or not field.column_type
+                    or field.compute
+                    or field.inverse
+                    or field.translate
+                    or fname in PARTNER_MATCH_FIELDS
+                ):
+                    return False
+        return True
+
+    @api.model
+    def _crm_captured_columns(self, vals_list):
+        """Columns the captured INSERT writes: those given, plus the defaulted ones."""
+        magic = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+        given = {fname for vals in vals_list for fname in vals}
+        columns = [
+            fname
+            for fname, field in self._fields.items()
+            if field.store
+            and field.column_type
+            and not field.compute
+            and fname not in magic
+            and (fname in given or field.default or fname == "date")
+        ]
+        return columns
+
+    @api.model
+    def _crm_partner_time_zones(self, partner_ids):
+        """{partner id: time zone name} for the local weekday/hour; unknown zones are UTC."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, tz FROM res_partner WHERE id = ANY(%s) AND tz IS NOT NULL",
+                list(partner_ids),
+            )
+        )
+        return {pid: tz for pid, tz in rows if tz in pytz.all_timezones_set}
 
     @api.model
     def _clear_document_links(self, res_model, res_ids):

@@ -1,6 +1,7 @@
 import re
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL, split_every
 
 from ..tools.phone import phone_match_key
@@ -21,6 +22,13 @@ class ResPartner(models.Model):
         string="Latest Interactions",
         compute="_compute_latest_interaction_ids",
         help="The most recent interactions of the customer and its contacts.",
+    )
+    crm_last_contact_before = fields.Datetime(
+        string="Last Contact Before",
+        compute="_compute_crm_last_contact_before",
+        search="_search_crm_last_contact_before",
+        help="Search only: customers with a history whose newest interaction (of the "
+        "customer or its contacts) is older than the given date (UTC).",
     )
     crm_phone_key = fields.Char(
         string="Phone Match Key",
@@ -47,25 +55,28 @@ class ResPartner(models.Model):
         commercial_ids = self.commercial_partner_id.ids
         latest = {}
         if commercial_ids:
-            # One query for the whole batch; access rules apply through _search.
-            query = self.env["crm.interaction"]._search(
-                [("commercial_partner_id", "in", commercial_ids)]
+            # One query for the whole batch, reading only the newest rows of each
+            # customer (index crm_interaction_commercial_partner_date_index): its cost
+            # does not grow with the customer's history. Access rules apply: the
+            # inner query is built by _search.
+            self.env["crm.interaction"].flush_model(["commercial_partner_id", "date"])
+            query = self.env["crm.interaction"]._search([])
+            table = query.table
+            query.add_where(SQL("%s = owner.id", SQL.identifier(table, "commercial_partner_id")))
+            query.order = SQL(
+                "%s DESC, %s DESC", SQL.identifier(table, "date"), SQL.identifier(table, "id")
             )
+            query.limit = TIMELINE_PREVIEW_LIMIT
             rows = self.env.execute_query(
                 SQL(
                     """
-                    SELECT commercial_partner_id, id FROM (
-                        SELECT id, commercial_partner_id, row_number() OVER (
-                            PARTITION BY commercial_partner_id ORDER BY date DESC, id DESC
-                        ) AS position
-                        FROM crm_interaction
-                        WHERE id IN %(ids)s
-                    ) ranked
-                    WHERE position <= %(limit)s
-                    ORDER BY position
+                    SELECT owner.id, latest.id
+                      FROM unnest(%(ids)s::int[]) AS owner(id)
+                     CROSS JOIN LATERAL (%(latest)s) AS latest(id, date)
+                     ORDER BY owner.id, latest.date DESC, latest.id DESC
                     """,
-                    ids=query.subselect(),
-                    limit=TIMELINE_PREVIEW_LIMIT,
+                    ids=commercial_ids,
+                    latest=query.select(SQL.identifier(table, "id"), SQL.identifier(table, "date")),
                 )
             )
             for commercial_id, interaction_id in rows:
@@ -74,6 +85,39 @@ class ResPartner(models.Model):
             partner.latest_interaction_ids = [
                 fields.Command.set(latest.get(partner.commercial_partner_id.id, []))
             ]
+
+    def _compute_crm_last_contact_before(self):
+        self.crm_last_contact_before = False
+
+    def _search_crm_last_contact_before(self, operator, value):
+        """Domain of the commercial entities last contacted before `value` (UTC datetime).
+
+        Evaluated by the database when the list is read: one index probe per
+        customer (newest interaction first), no id list in the domain. Only
+        the "<" operator is supported; interactions the user cannot read do
+        not count.
+        """
+        if operator != "<" or not value:
+            raise ValidationError(self.env._("Unsupported search on the last contact date."))
+        limit = fields.Datetime.to_datetime(value)
+        self.env["crm.interaction"].flush_model(["commercial_partner_id", "date"])
+        self.flush_model(["commercial_partner_id"])
+        query = self.env["crm.interaction"]._search([])
+        table = query.table
+        query.add_where(SQL("%s = customer.id", SQL.identifier(table, "commercial_partner_id")))
+        newest = query.select(SQL("max(%s)", SQL.identifier(table, "date")))
+        return [
+            (
+                "id",
+                "in",
+                SQL(
+                    "(SELECT customer.id FROM res_partner customer "
+                    "WHERE customer.id = customer.commercial_partner_id AND (%s) < %s)",
+                    newest,
+                    limit,
+                ),
+            )
+        ]
 
     @api.depends("phone", "mobile", "country_id", "company_id.country_id")
     def _compute_crm_phone_keys(self):
@@ -166,17 +210,14 @@ class ResPartner(models.Model):
     def _crm_action_customers_without_contact(self, days):
         """Customers with a history whose last interaction is older than `days` days."""
         limit_date = fields.Datetime.subtract(fields.Datetime.now(), days=days)
-        last_dates = self.env["crm.interaction"]._read_group(
-            [], ["commercial_partner_id"], ["date:max"]
-        )
-        partner_ids = [partner.id for partner, last in last_dates if last < limit_date]
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Customers Without Contact for %(days)s Days", days=days),
             "res_model": "res.partner",
             "view_mode": "list,kanban,form",
             "views": [(False, "list"), (False, "kanban"), (False, "form")],
-            "domain": [("id", "in", partner_ids)],
+            # Evaluated by the database when the list is read: no id list.
+            "domain": [("crm_last_contact_before", "<", fields.Datetime.to_string(limit_date))],
             "help": self.env._(
                 "<p class='o_view_nocontent_smiling_face'>Every customer was contacted recently</p>"
             ),

@@ -10,6 +10,7 @@ from . import test_crm_interaction_log
 from . import test_crm_interaction_security
 from . import test_crm_interaction_performance
 from . import test_crm_interaction_report
+from . import test_crm_interaction_capture_insert
 from . import test_import_crm_interaction
 from . import test_crm_partner_duplicate
 from . import test_res_partner_profile

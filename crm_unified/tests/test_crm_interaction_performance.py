@@ -107,3 +107,39 @@ class TestCrmInteractionPerformance(CrmInteractionCommon):
         small = self.env["res.partner"].browse(self.small_customer.id)
         with self.assertQueryCount(hist_perf=2):
             self.assertEqual(len(small.latest_interaction_ids), 10)
+
+    @users("hist_perf")
+    def test_latest_interactions_of_a_batch_are_each_customers_newest(self):
+        customers = (self.big_customer | self.mid_customer | self.small_customer).with_env(self.env)
+        Interaction = self.env["crm.interaction"]
+        expected = {
+            customer: Interaction.search(
+                [("commercial_partner_id", "=", customer.id)], limit=10
+            ).ids
+            for customer in customers
+        }
+        self._reset_cache()
+        for customer in customers:
+            self.assertEqual(customer.latest_interaction_ids.ids, expected[customer])
+
+    def test_latest_interactions_read_from_the_index_not_the_whole_history(self):
+        """The newest rows come from the (customer, date, id) index: no sort of 10,000 rows."""
+        self.env.flush_all()
+        self.env.cr.execute("ANALYZE crm_interaction")
+        plan = self.env.execute_query(
+            SQL(
+                "EXPLAIN (FORMAT JSON) SELECT id FROM crm_interaction "
+                "WHERE commercial_partner_id = %s ORDER BY date DESC, id DESC LIMIT 10",
+                self.big_customer.id,
+            )
+        )[0][0]
+        # The planner may also walk the date index when one customer owns most rows:
+        # either way, no node sorts the customer's whole history.
+        self.assertNotIn("'Node Type': 'Sort'", str(plan))
+        index = self.env.execute_query(
+            SQL(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                "crm_interaction_commercial_partner_date_index",
+            )
+        )
+        self.assertIn("(commercial_partner_id, date DESC, id DESC)", index[0][0])

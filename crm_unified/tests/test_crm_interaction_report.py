@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .crm_interaction_common import CrmInteractionCommon
@@ -58,6 +59,39 @@ class TestCrmInteractionReport(CrmInteractionCommon):
         action = server_action.run()
         self.assertIn(quiet, self.env["res.partner"].search(action["domain"]))
         self.assertIn("30", action["name"])
+
+    def test_customers_without_contact_domain_holds_no_id_list(self):
+        quiet = self.env["res.partner"].create(
+            [{"name": f"Quiet {i}", "is_company": True} for i in range(30)]
+        )
+        self.Interaction.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "channel_id": self.channel_phone.id,
+                    "subject": "Long ago",
+                    "date": fields.Datetime.now() - timedelta(days=400),
+                }
+                for partner in quiet
+            ]
+        )
+        action = self.env["res.partner"]._crm_action_customers_without_contact(90)
+        # The list is evaluated by the database when the view reads it.
+        self.assertEqual(len(action["domain"]), 1)
+        fname, operator, value = action["domain"][0]
+        self.assertEqual((fname, operator), ("crm_last_contact_before", "<"))
+        self.assertIsInstance(value, str)
+        Partner = self.env["res.partner"]
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            found = Partner.search(action["domain"])
+        self.assertLessEqual(quiet, found)
+        with self.assertQueryCount(1):
+            self.assertEqual(Partner.search_count(action["domain"]), len(found))
+
+    def test_customers_without_contact_search_refuses_other_operators(self):
+        with self.assertRaises(ValidationError):
+            self.env["res.partner"].search([("crm_last_contact_before", ">", "2026-01-01")])
 
     def test_interaction_analysis_groups_by_channel_and_month(self):
         self.Interaction.create(
