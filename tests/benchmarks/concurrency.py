@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tools import SQL
 
 BATCH = 200
@@ -46,12 +46,25 @@ def _setup(registry, count):
         room = count // (len(agents) + 2)
         saved = {
             "capacities": {agent.id: agent.capacity for agent in agents},
+            "agent_calendars": {agent.id: agent.resource_calendar_id.id for agent in agents},
             "calendar_id": queue.resource_calendar_id.id,
         }
         for agent in agents:
             agent.capacity = loads.get(agent.user_id, 0) + room
         # Around the clock for this run: the measure is the claiming, not the calendar.
-        queue.resource_calendar_id = False
+        queue.resource_calendar_id = env["resource.calendar"].create(
+            {
+                "name": "BENCH around the clock",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 0, "hour_to": 24}
+                    )
+                    for day in range(7)
+                ],
+            }
+        )
+        agents.resource_calendar_id = False
         stage = env["crm.support.stage"].search([("is_closed", "=", False)], limit=1)
         env.flush_all()
         rows = env.execute_query(
@@ -85,7 +98,9 @@ def _cleanup(registry, queue_id, ticket_ids, saved):
         env = _env(cr)
         cr.execute(SQL("DELETE FROM crm_support_ticket WHERE id = ANY(%s)", ticket_ids))
         for agent_id, capacity in saved["capacities"].items():
-            env["crm.support.agent"].browse(int(agent_id)).capacity = capacity
+            agent = env["crm.support.agent"].browse(int(agent_id))
+            agent.capacity = capacity
+            agent.resource_calendar_id = saved["agent_calendars"][agent_id]
         env["crm.support.queue"].browse(queue_id).resource_calendar_id = saved["calendar_id"]
         cr.commit()
 
