@@ -23,3 +23,4 @@ from . import test_access_matrix
 from . import test_customer_card
 from . import test_customer_timeline
 from . import test_phone_matching
+from . import test_partner_merge

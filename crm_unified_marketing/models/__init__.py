@@ -11,3 +11,4 @@ from . import mailing_mailing
 from . import mailing_trace
 from . import mail_activity
 from . import sale_order
+from . import base_partner_merge_automatic_wizard

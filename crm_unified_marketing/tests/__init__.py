@@ -10,3 +10,4 @@ from . import test_security
 from . import test_ui
 from . import test_exactly_once
 from . import test_planning_batches
+from . import test_partner_merge

@@ -4,6 +4,7 @@ from . import (
     test_escalation,
     test_history,
     test_mail_gateway,
+    test_partner_merge,
     test_portal,
     test_report,
     test_routing,
