@@ -20,6 +20,7 @@
         "data/mail_template_data.xml",
         "data/crm_support_stage_data.xml",
         "data/ir_cron_data.xml",
+        "wizard/crm_support_ticket_merge_views.xml",
         "views/crm_support_stage_views.xml",
         "views/crm_support_ticket_type_views.xml",
         "views/crm_support_tag_views.xml",

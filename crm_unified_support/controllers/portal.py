@@ -19,9 +19,11 @@ class SupportCustomerPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "support_ticket_count" in counters:
-            Ticket = request.env["crm.support.ticket"]
+            Ticket = request.env["crm.support.ticket"].with_context(active_test=False)
             values["support_ticket_count"] = (
-                Ticket.search_count([]) if Ticket.has_access("read") else 0
+                Ticket.search_count(self._support_portal_visible_domain())
+                if Ticket.has_access("read")
+                else 0
             )
         return values
 
@@ -46,6 +48,10 @@ class SupportCustomerPortal(CustomerPortal):
             "name": {"input": "name", "label": request.env._("Search in Subject")},
         }
 
+    def _support_portal_visible_domain(self):
+        """Active tickets, and archived ones that were merged into another ticket."""
+        return ["|", ("active", "=", True), ("merged_into_id", "!=", False)]
+
     def _support_search_domain(self, search_in, search):
         if not search:
             return []
@@ -61,7 +67,8 @@ class SupportCustomerPortal(CustomerPortal):
     def portal_my_tickets(
         self, page=1, sortby="date", filterby="all", search=None, search_in="all", **kw
     ):
-        Ticket = request.env["crm.support.ticket"]
+        # Tickets merged into another stay listed (archived, marked as merged).
+        Ticket = request.env["crm.support.ticket"].with_context(active_test=False)
         sortings = self._support_searchbar_sortings()
         filters = self._support_searchbar_filters()
         inputs = self._support_searchbar_inputs()
@@ -69,7 +76,11 @@ class SupportCustomerPortal(CustomerPortal):
         filterby = filterby if filterby in filters else "all"
         search_in = search_in if search_in in inputs else "all"
         domain = expression.AND(
-            [filters[filterby]["domain"], self._support_search_domain(search_in, search)]
+            [
+                filters[filterby]["domain"],
+                self._support_search_domain(search_in, search),
+                self._support_portal_visible_domain(),
+            ]
         )
         count = Ticket.search_count(domain)
         pager = portal_pager(

@@ -142,6 +142,15 @@ class CrmSupportTicket(models.Model):
         help="Closed ticket the customer wrote back to after the reopen grace period.",
     )
     child_ids = fields.One2many("crm.support.ticket", "parent_id", string="Follow-up Tickets")
+    merged_into_id = fields.Many2one(
+        "crm.support.ticket",
+        string="Merged into",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The ticket this one was merged into; the customer still sees this one on the "
+        "portal, pointing there.",
+    )
     first_response_date = fields.Datetime(readonly=True, copy=False)
     first_response_working_hours = fields.Float(
         string="Working Hours to First Response",
@@ -847,17 +856,47 @@ class CrmSupportTicket(models.Model):
         }
 
     def action_merge(self):
-        """Merge the selected tickets of one customer into the oldest one:
-        messages, attachments, followers and tags move over, the others are
-        archived with their open SLA targets dropped."""
+        """Open the merge dialog, where the agent picks the ticket to keep and confirms.
+
+        :return: an ir.actions.act_window of crm.support.ticket.merge (a dialog)
+        :raise UserError: fewer than two tickets, several customers or companies
+        """
+        self._check_mergeable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Merge Tickets"),
+            "res_model": "crm.support.ticket.merge",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _check_mergeable(self):
         if len(self) < 2:
             raise UserError(self.env._("Select at least two tickets to merge."))
         if len(self.commercial_partner_id) != 1 or not all(self.mapped("partner_id")):
             raise UserError(self.env._("Only tickets of the same customer can be merged."))
         if len(self.company_id) != 1:
             raise UserError(self.env._("Only tickets of the same company can be merged."))
+        if self.filtered("merged_into_id"):
+            raise UserError(self.env._("A ticket that was already merged cannot be merged again."))
+
+    def _merge_into(self, target):
+        """Merge these tickets into ``target`` (one of them).
+
+        Messages, attachments, followers and tags move over; the others are
+        archived, marked "merged into" the target (their customers still see
+        them on the portal, pointing to the kept ticket) and their open SLA
+        targets are dropped.
+
+        :return: the kept ticket
+        :raise UserError: see _check_mergeable, or target not among the tickets
+        """
+        self._check_mergeable()
+        if target not in self:
+            raise UserError(self.env._("Keep one of the tickets being merged."))
         self.check_access("write")
-        target = self.sorted("id")[0]
         others = self - target
         # sudo: messages and attachments are moved between tickets the user may
         # write (checked above); mail.message itself is not writable by users.
@@ -867,22 +906,16 @@ class CrmSupportTicket(models.Model):
         self.env["ir.attachment"].sudo().search(
             [("res_model", "=", self._name), ("res_id", "in", others.ids)]
         ).write({"res_id": target.id})
-        target.message_subscribe(partner_ids=others.message_partner_ids.ids)
+        target.message_subscribe(partner_ids=(others.message_partner_ids | others.partner_id).ids)
         target.tag_ids |= others.tag_ids
         # sudo: system records of tickets the user may write (checked above).
         others.sla_status_ids.sudo().filtered(lambda line: not line.reached_date).unlink()
-        others.write({"active": False, "parent_id": target.id})
+        others.write({"active": False, "parent_id": target.id, "merged_into_id": target.id})
         target.message_post(
             body=self.env._("Merged tickets: %(refs)s", refs=", ".join(others.mapped("reference"))),
             subtype_xmlid="mail.mt_note",
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": target.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return target
 
     def action_split(self):
         """Open a new ticket for another question of the same customer,

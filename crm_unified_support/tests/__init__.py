@@ -13,6 +13,7 @@ from . import (
     test_security,
     test_sla,
     test_sla_time_left,
+    test_ticket_merge,
     test_ui,
     test_working_hours,
 )

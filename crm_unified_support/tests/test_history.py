@@ -193,7 +193,16 @@ class TestHistory(SupportCommon):
         attachment = self.env["ir.attachment"].create(
             {"name": "log.txt", "raw": b"x", "res_model": second._name, "res_id": second.id}
         )
-        (first | second).with_user(self.user_support).action_merge()
+        action = (first | second).with_user(self.user_support).action_merge()
+        self.assertEqual(action["res_model"], "crm.support.ticket.merge")
+        wizard = (
+            self.env["crm.support.ticket.merge"]
+            .with_user(self.user_support)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertEqual(wizard.target_id, first, "the oldest ticket is offered to keep")
+        wizard.action_merge()
         self.assertFalse(second.active)
         self.assertEqual(second.parent_id, first)
         self.assertIn(tag, first.tag_ids)

@@ -91,3 +91,16 @@ class TestUi(HttpCase, SupportCommon):
             "crm_support_sla_countdown",
             login="admin",
         )
+
+    def test_merge_wizard_keeps_the_chosen_ticket(self):
+        self.queue.member_ids = [(4, self.env.ref("base.user_admin").id)]
+        older = self._create_ticket(name="Merge older")
+        newer = self._create_ticket(name="Merge newer")
+        self.start_tour(
+            "/odoo/action-crm_unified_support.crm_support_ticket_action?view_type=list",
+            "crm_support_merge",
+            login="admin",
+        )
+        self.assertFalse(older.active)
+        self.assertEqual(older.merged_into_id, newer)
+        self.assertTrue(newer.active)
