@@ -129,10 +129,15 @@ class SupportCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
+        return self._support_render_ticket(ticket_sudo, access_token)
+
+    def _support_render_ticket(self, ticket_sudo, access_token, message=None):
+        """The ticket page; `message` is a translated text of ours (never read
+        from the request, so that no link can put its own text on the page)."""
         values = self._get_page_view_values(
             ticket_sudo,
             access_token,
-            {"ticket": ticket_sudo, "page_name": "support_ticket", "message": kw.get("message")},
+            {"ticket": ticket_sudo, "page_name": "support_ticket", "message": message},
             "my_tickets_history",
             False,
         )
@@ -160,12 +165,12 @@ class SupportCustomerPortal(CustomerPortal):
     )
     def portal_close_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
+        if ticket_sudo.is_closed:
+            return request.redirect(ticket_sudo.get_portal_url())  # closed twice: done
         try:
             ticket_sudo.action_close_by_customer()
         except UserError as exc:
-            return request.redirect(
-                ticket_sudo.get_portal_url(query_string=f"&message={escape(str(exc))}")
-            )
+            return self._support_render_ticket(ticket_sudo, access_token, message=exc.args[0])
         return request.redirect(ticket_sudo.get_portal_url())
 
     def _support_portal_queues(self):
@@ -184,38 +189,48 @@ class SupportCustomerPortal(CustomerPortal):
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET"], website=True)
     def portal_new_ticket_form(self, **kw):
-        values = self._prepare_portal_layout_values()
-        values.update(
+        return self._support_render_new_ticket_form()
+
+    def _support_render_new_ticket_form(self, errors=(), values=None):
+        """The new-ticket form, with our own translated `errors` and the
+        customer's posted `values` (never error texts read from the request)."""
+        page_values = self._prepare_portal_layout_values()
+        page_values.update(
             {
                 "page_name": "support_ticket_new",
                 "queues": self._support_portal_queues(),
                 # sudo: ticket types are a public list of categories.
                 "ticket_types": request.env["crm.support.ticket.type"].sudo().search([]),
-                "error": kw.get("error"),
-                "values": kw,
+                "errors": list(errors),
+                "values": values or {},
             }
         )
-        return request.render("crm_unified_support.portal_new_ticket", values)
+        return request.render("crm_unified_support.portal_new_ticket", page_values)
 
-    def _support_validate_new_ticket(self, post):
-        """Ticket values from the portal form, or raise UserError."""
+    def _support_read_new_ticket(self, post):
+        """Ticket values from the posted portal form, field by field.
+
+        :param dict post: the posted form
+        :return: (ticket values, [translated error messages]); the values are
+            only complete when there is no error
+        """
+        env = request.env
+        errors = []
         queues = self._support_portal_queues()
-        try:
-            queue = queues.filtered(lambda q: q.id == int(post.get("queue_id") or 0))
-        except ValueError:
-            queue = queues.browse()
+        queue_id = (post.get("queue_id") or "").strip()
+        queue = queues.filtered(lambda q: str(q.id) == queue_id)
         if not queue:
-            raise UserError(request.env._("Choose a support queue."))
+            errors.append(env._("Choose a support queue."))
         subject = (post.get("subject") or "").strip()
         if not subject:
-            raise UserError(request.env._("Give your ticket a subject."))
-        type_id = False
-        if post.get("type_id"):
+            errors.append(env._("Give your ticket a subject."))
+        type_id = (post.get("type_id") or "").strip()
+        ticket_type = env["crm.support.ticket.type"]
+        if type_id:
             # sudo: ticket types are a public list of categories.
-            ticket_type = (
-                request.env["crm.support.ticket.type"].sudo().browse(int(post["type_id"])).exists()
-            )
-            type_id = ticket_type.id
+            ticket_type = ticket_type.sudo().search([]).filtered(lambda t: str(t.id) == type_id)
+            if not ticket_type:
+                errors.append(env._("Choose a ticket type from the list."))
         description = (post.get("description") or "").strip()
         partner = request.env.user.partner_id
         return {
@@ -224,27 +239,28 @@ class SupportCustomerPortal(CustomerPortal):
             if description
             else False,
             "queue_id": queue.id,
-            "type_id": type_id,
+            "type_id": ticket_type.id,
             "partner_id": partner.id,
             "partner_email": partner.email,
             "channel_id": request.env.ref("crm_unified.interaction_channel_portal").id,
-        }
+        }, errors
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["POST"], website=True)
     def portal_new_ticket_submit(self, **post):
-        try:
-            values = self._support_validate_new_ticket(post)
-        except (UserError, ValueError) as exc:
-            params = {k: v for k, v in post.items() if k in ("subject", "description")}
-            return self.portal_new_ticket_form(error=str(exc), **params)
+        values, errors = self._support_read_new_ticket(post)
         upload = post.get("attachment")
         data = upload.read() if upload and hasattr(upload, "read") else b""
         if len(data) > MAX_ATTACHMENT_SIZE:
-            return self.portal_new_ticket_form(
-                error=request.env._("The attachment is larger than 10 MB."),
-                subject=post.get("subject"),
-                description=post.get("description"),
-            )
+            errors.append(request.env._("The attachment is larger than 10 MB."))
+        if errors:
+            if data:
+                errors.append(request.env._("Please attach your file again."))
+            kept = {
+                key: post.get(key) or ""
+                for key in ("queue_id", "type_id", "subject", "description")
+                if isinstance(post.get(key, ""), str)
+            }
+            return self._support_render_new_ticket_form(errors, kept)
         # sudo: portal customers may not create tickets directly; values were
         # validated above and the customer is forced to the logged-in user.
         ticket = request.env["crm.support.ticket"].sudo().create(values)

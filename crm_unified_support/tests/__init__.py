@@ -6,6 +6,7 @@ from . import (
     test_mail_gateway,
     test_partner_merge,
     test_portal,
+    test_portal_forms,
     test_report,
     test_routing,
     test_routing_concurrency,
