@@ -93,6 +93,7 @@ left = env["ir.module.module"].search([("name", "like", "crm_unified%"), ("state
 assert left == ["crm_unified"], left
 PY
     no_bad_lines "$LOGS/uninstall.log" || return 1
+    no_orphans "$LOGS/uninstall-orphans.log" crm_unified_marketing crm_unified_support || return 1
     odoo -d "$DB" -u crm_unified --test-enable --test-tags /crm_unified --stop-after-init \
         --log-level=test --logfile="$LOGS/after-uninstall.log" || true
 }
@@ -116,6 +117,80 @@ PY
         | grep -v ' ERROR [^ ]* odoo.sql_db: bad query: ' >&2 \
         && ! grep -q '^Traceback' "$LOGS/uninstall-core.log" && [ "$(installed_count)" = 0 ] \
         && [ "$(psql -d "$DB" -Atqc "select count(*) from pg_tables where tablename = 'crm_interaction'")" = 0 ]
+}
+
+# What an uninstall must not leave behind: rows of the removed addons, crons, rules, menus,
+# views or fields that point at models that no longer exist.
+no_orphans() {  # no_orphans <logfile> <module>...
+    local log=$1; shift
+    odoo_shell "$log" <<PY || return 1
+modules = "$*".split()
+cr = env.cr
+checks = {
+    "xml ids of the removed addons": (
+        "SELECT count(*) FROM ir_model_data WHERE module = ANY(%s)", [modules]),
+    "crons of missing models": (
+        "SELECT count(*) FROM ir_cron c JOIN ir_act_server a ON a.id = c.ir_actions_server_id"
+        " LEFT JOIN ir_model m ON m.id = a.model_id WHERE m.id IS NULL", None),
+    "record rules of missing models": (
+        "SELECT count(*) FROM ir_rule r LEFT JOIN ir_model m ON m.id = r.model_id WHERE m.id IS NULL", None),
+    "access rights of missing models": (
+        "SELECT count(*) FROM ir_model_access a LEFT JOIN ir_model m ON m.id = a.model_id WHERE m.id IS NULL",
+        None),
+    "menus opening a window on a missing model": (
+        "SELECT count(*) FROM ir_ui_menu u JOIN ir_act_window w ON u.action = 'ir.actions.act_window,' || w.id"
+        " WHERE w.res_model NOT IN (SELECT model FROM ir_model)", None),
+    "views of missing models": (
+        "SELECT count(*) FROM ir_ui_view v WHERE v.model IS NOT NULL AND v.model NOT IN (SELECT model FROM ir_model)",
+        None),
+    "fields of missing models": (
+        "SELECT count(*) FROM ir_model_fields f WHERE f.model NOT IN (SELECT model FROM ir_model)", None),
+    }
+bad = {}
+for name, (query, params) in checks.items():
+    cr.execute(query, params)
+    count = cr.fetchone()[0]
+    if count:
+        bad[name] = count
+for model in env.registry:
+    for field in env.registry[model]._fields.values():
+        if getattr(field, "_module", None) in modules:
+            bad.setdefault("fields still defined by a removed addon", []).append(f"{model}.{field.name}")
+assert not bad, bad
+PY
+    no_bad_lines "$log"
+}
+
+# A database made by the previous release, with its demo data, upgrades to this one with its data
+# intact (migration scripts run; the figures the users saw are still there).
+PREVIOUS_RELEASE=$(cat "$CU_ROOT/scripts/previous-release")
+upgrade_from_previous_release() {
+    local prev=$LOGS/previous-release db=${DB}_previous
+    git -C "$CU_ROOT" cat-file -e "$PREVIOUS_RELEASE^{commit}" 2>/dev/null \
+        || { say "previous release $PREVIOUS_RELEASE is not in this clone's history"; return 1; }
+    rm -rf "$prev" && mkdir -p "$prev"
+    git -C "$CU_ROOT" archive "$PREVIOUS_RELEASE" crm_unified crm_unified_marketing crm_unified_support \
+        | tar -x -C "$prev"
+    dropdb --if-exists --force "$db" 2>/dev/null || dropdb --if-exists "$db"
+    "${ODOO_CMD[@]}" --addons-path="${ODOO_ADDONS_PATH%,"$CU_ROOT"},$prev" -d "$db" -i "$CU_ADDONS" \
+        --stop-after-init --log-level=warn --logfile="$LOGS/previous-install.log" || return 1
+    local count_sql="SELECT (SELECT count(*) FROM crm_interaction) || ' ' || (SELECT count(*) FROM crm_contact_consent)
+        || ' ' || (SELECT count(*) FROM crm_segment) || ' ' || (SELECT count(*) FROM crm_campaign_delivery)
+        || ' ' || (SELECT count(*) FROM crm_support_ticket) || ' ' || (SELECT count(*) FROM crm_support_ticket_sla)
+        || ' ' || (SELECT count(*) FROM crm_interaction WHERE partner_id IS NOT NULL)"
+    local before after
+    before=$(psql -d "$db" -Atqc "$count_sql")
+    odoo -d "$db" -u "$CU_ADDONS" --stop-after-init --log-level=warn --logfile="$LOGS/upgrade-previous.log" \
+        && no_bad_lines "$LOGS/upgrade-previous.log" || return 1
+    after=$(psql -d "$db" -Atqc "$count_sql")
+    say "rows before/after the upgrade (interactions consents segments deliveries tickets SLA lines): $before / $after"
+    # An upgrade may add history (back-fill), never lose any.
+    "$PYTHON" - "$before" "$after" <<'PY' || return 1
+import sys
+before, after = (list(map(int, arg.split())) for arg in sys.argv[1:3])
+sys.exit(0 if all(a >= b for a, b in zip(before, after)) and before[0] > 0 else 1)
+PY
+    dropdb --if-exists "$db"
 }
 
 installed_count() {
@@ -182,6 +257,9 @@ PY
     scan_odoo_log "$LOGS/after-uninstall.log" "crm_unified tests after uninstall"
     check "marketing and support install again on a database with data" reinstall_sub_addons
     check "uninstalling crm_unified removes the three addons and their tables" uninstall_core
+    check "uninstalling crm_unified leaves no orphan crons, rules, menus, views or fields" \
+        no_orphans "$LOGS/uninstall-core-orphans.log" crm_unified crm_unified_marketing crm_unified_support
+    check "a database of the previous release upgrades with its data" upgrade_from_previous_release
 fi
 
 echo "$passed passed, $failed failed"
