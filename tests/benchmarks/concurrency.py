@@ -2,7 +2,8 @@
 
 Set-up (committed): `tickets` new unassigned tickets in the benchmark queue; each
 agent gets room for `tickets / (agents + 2)` more tickets, so that the backlog is
-larger than the room and the capacity limit is what stops the workers. Each
+larger than the room and the capacity limit is what stops the workers (or the
+time bound, `--seconds` per worker: the report says how many were assigned). Each
 worker process loops on the queue's `_assign_tickets(limit=200)`, one transaction
 per batch, and reports which tickets it claimed. Afterwards: tickets claimed by
 two workers (double assignments), agents over capacity, throughput. The tickets
@@ -110,7 +111,7 @@ def worker(registry, args):
     claimed, idle = [], 0
     started = time.perf_counter()
     errors = 0
-    while idle < 2 and time.perf_counter() - started < 600:
+    while idle < 2 and time.perf_counter() - started < args.seconds:
         with registry.cursor() as cr:
             env = _env(cr)
             data = json.loads(env["ir.config_parameter"].sudo().get_param(CONFIG_KEY))
@@ -134,7 +135,16 @@ CONFIG_KEY = "crm_unified.benchmark_data"
 def run_assignment(registry, args):
     """Start `args.workers` processes on one backlog; check and report."""
     _data, queue_id, agent_ids, ticket_ids, saved = _setup(registry, args.tickets)
-    command = [sys.executable, "-m", "benchmarks.run", "assign-worker", "-d", args.database]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.run",
+        "assign-worker",
+        "-d",
+        args.database,
+        "--seconds",
+        str(args.seconds),
+    ]
     if args.config:
         command += ["-c", args.config]
     started = time.perf_counter()
@@ -181,6 +191,7 @@ def run_assignment(registry, args):
         "agents_over_capacity": over,
         "room_left": room,
         "worker_errors": sum(r["errors"] for r in results),
+        "time_bound_s": args.seconds,
         "wall_s": round(wall, 1),
         "tickets_per_s": round(assigned / wall, 1) if wall else None,
     }

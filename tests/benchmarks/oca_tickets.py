@@ -55,7 +55,8 @@ def run_oca(registry, args):
         env.flush_all()
         env.invalidate_all()
         Ticket = env["helpdesk.ticket"]
-        batch, batches = work["ticket_batch"], work["ticket_batches"]
+        # One batch: OCA creates about 3 tickets/s here, the rate is what is compared.
+        batch, batches = work["ticket_batch"], 1
         reset_peak_rss()
         queries = cr.sql_log_count
         started = time.perf_counter()

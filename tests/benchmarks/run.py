@@ -187,6 +187,7 @@ def main(argv=None):
         cmd.add_argument("--workers", type=int, default=4)
         cmd.add_argument("--tickets", type=int, default=10_000)
         cmd.add_argument("--worker-index", type=int, default=0)
+        cmd.add_argument("--seconds", type=float, default=180, help="assignment time bound")
     merge = sub.add_parser("merge")
     merge.add_argument("--out", required=True)
     merge.add_argument("--commit")

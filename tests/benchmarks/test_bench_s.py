@@ -14,7 +14,7 @@ from odoo.tools import SQL
 
 from .generator import generate
 from .harness import run_workload, table, write
-from .workloads import WORKLOADS, PartnerForm, TimelineFirstPage
+from .workloads import WORKLOADS, PartnerForm, PartnerFormLatest, TimelineFirstPage
 
 REPORT = Path(__file__).resolve().parents[2] / ".odoo-run" / "benchmark-S.json"
 
@@ -82,8 +82,8 @@ class TestBenchmarkSizeS(TransactionCase):
         mid = dict(self.data, big_customer_id=mid_id)
         counts = {}
         for label, data in (("big", self.data), ("mid", mid)):
-            for workload_class in (TimelineFirstPage, PartnerForm):
+            for workload_class in (TimelineFirstPage, PartnerForm, PartnerFormLatest):
                 row = run_workload(self.env, workload_class("S"), data, repeats=3)
                 counts[label, workload_class.name] = row["ours"]["queries"]
-        for workload_class in (TimelineFirstPage, PartnerForm):
+        for workload_class in (TimelineFirstPage, PartnerForm, PartnerFormLatest):
             self.assertEqual(counts["big", workload_class.name], counts["mid", workload_class.name])
