@@ -78,8 +78,8 @@ export class CustomerTimeline extends Component {
 
     get composerTypes() {
         return [
-            { value: "call", label: _t("Log a call"), icon: "fa-phone" },
-            { value: "email", label: _t("Log an email"), icon: "fa-envelope" },
+            { value: "call", label: _t("Call"), icon: "fa-phone" },
+            { value: "email", label: _t("Email"), icon: "fa-envelope" },
             { value: "note", label: _t("Note"), icon: "fa-sticky-note-o" },
         ];
     }
