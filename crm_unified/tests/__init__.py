@@ -24,3 +24,4 @@ from . import test_customer_card
 from . import test_customer_timeline
 from . import test_phone_matching
 from . import test_partner_merge
+from . import test_portal_routes
