@@ -25,3 +25,4 @@ from . import test_customer_timeline
 from . import test_phone_matching
 from . import test_partner_merge
 from . import test_portal_routes
+from . import test_portal_listing_visibility

@@ -11,3 +11,4 @@ from . import test_ui
 from . import test_exactly_once
 from . import test_planning_batches
 from . import test_partner_merge
+from . import test_portal_offers_visibility

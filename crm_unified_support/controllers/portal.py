@@ -126,6 +126,41 @@ class SupportCustomerPortal(CustomerPortal):
         except (AccessError, MissingError) as exc:
             raise NotFound() from exc
 
+    def _ticket_portal_attachments(self, ticket_sudo):
+        """Files the visitor of a ticket page may download: those attached to
+        the ticket itself (not through a message) and those of the messages the
+        portal chatter shows this visitor (same domain as ``/mail/chatter_fetch``:
+        website messages, and for non-employees no internal note or subtype).
+        Files of internal notes are never listed, so never get a token.
+
+        :param ticket_sudo: the ticket, already access-checked, as sudo
+        :return: ir.attachment recordset (sudo)
+        """
+        # sudo: the visitor passed the ticket's access check; messages and files
+        # of that ticket only are read, and filtered below with the visibility
+        # rules of the portal chatter.
+        Message = request.env["mail.message"].sudo()
+        Attachment = request.env["ir.attachment"].sudo()
+        messages = Message.search(
+            [
+                ("model", "=", ticket_sudo._name),
+                ("res_id", "=", ticket_sudo.id),
+                ("attachment_ids", "!=", False),
+            ]
+        )
+        field = ticket_sudo._fields["website_message_ids"]
+        shown_domain = expression.AND(
+            [field.get_domain_list(ticket_sudo), [("id", "in", messages.ids)]]
+        )
+        if not request.env.user._is_internal():
+            shown_domain = expression.AND([Message._get_search_domain_share(), shown_domain])
+        shown = Message.search(shown_domain)
+        hidden = (messages - shown).attachment_ids
+        ticket_files = Attachment.search(
+            [("res_model", "=", ticket_sudo._name), ("res_id", "=", ticket_sudo.id)]
+        )
+        return (ticket_files - hidden) | shown.attachment_ids
+
     @http.route(["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
@@ -141,13 +176,7 @@ class SupportCustomerPortal(CustomerPortal):
             "my_tickets_history",
             False,
         )
-        # sudo: files attached to the ticket itself (not to messages), shown to
-        # whoever passed the access check above, with a per-file token.
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .search([("res_model", "=", ticket_sudo._name), ("res_id", "=", ticket_sudo.id)])
-        )
+        attachments = self._ticket_portal_attachments(ticket_sudo)
         attachments.generate_access_token()
         values["attachments"] = attachments
         if ticket_sudo.is_closed and ticket_sudo.use_rating and ticket_sudo.partner_id:

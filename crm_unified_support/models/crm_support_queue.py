@@ -5,8 +5,8 @@ from datetime import datetime, time, timedelta
 from psycopg2 import errors as pg_errors
 from pytz import timezone, utc
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -26,7 +26,11 @@ class CrmSupportQueue(models.Model):
     _check_company_auto = True
 
     def _default_stage_ids(self):
-        return self.env["crm.support.stage"].search([("queue_ids", "=", False)])
+        """The standard stages, shared by the queues that use them (as Odoo's
+        project stages are), plus any stage not used by a queue yet. When all
+        standard stages were deleted, a minimal open/closed pair is created so
+        that a queue made with only a name works."""
+        return [Command.set(self.env["crm.support.stage"]._get_default_queue_stages().ids)]
 
     def _default_ack_template(self):
         return self.env.ref(
@@ -130,6 +134,13 @@ class CrmSupportQueue(models.Model):
         help="Sent to the customer when an email creates a ticket. Never sent to "
         "auto-replies, mailing lists or bounces.",
     )
+    sender_hourly_limit = fields.Integer(
+        string="Tickets per Sender per Hour",
+        default=10,
+        help="Guard against mail loops: after this many tickets opened by one sender "
+        "within an hour, further emails of that sender are added to their latest ticket, "
+        "without acknowledgement. 0 = no limit.",
+    )
     ticket_ids = fields.One2many("crm.support.ticket", "queue_id", string="Tickets")
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
@@ -152,6 +163,11 @@ class CrmSupportQueue(models.Model):
             "auto_close_days_positive",
             "CHECK (auto_close_days >= 0)",
             "Auto-close days cannot be negative.",
+        ),
+        (
+            "sender_hourly_limit_positive",
+            "CHECK (sender_hourly_limit >= 0)",
+            "The hourly limit of tickets per sender cannot be negative.",
         ),
         (
             "reopen_grace_days_positive",
@@ -227,6 +243,36 @@ class CrmSupportQueue(models.Model):
             start.astimezone(utc).replace(tzinfo=None),
             stop.astimezone(utc).replace(tzinfo=None),
         )
+
+    # ---- Constraints ----
+
+    @api.constrains("stage_ids")
+    def _check_stage_ids(self):
+        self._check_open_and_closing_stages()
+
+    def _check_open_and_closing_stages(self):
+        """Every queue keeps at least one open and one closing stage (new
+        tickets need the first, closing from the portal or the auto-close
+        cron the second).
+
+        :raise ValidationError: naming the queue and what it lacks
+        """
+        for queue in self.exists():
+            stages = queue.stage_ids
+            if not stages.filtered(lambda s: not s.is_closed):
+                raise ValidationError(
+                    self.env._(
+                        "The queue %(queue)s needs at least one open stage "
+                        "(a stage that is not a closing stage).",
+                        queue=queue.name,
+                    )
+                )
+            if not stages.filtered("is_closed"):
+                raise ValidationError(
+                    self.env._(
+                        "The queue %(queue)s needs at least one closing stage.", queue=queue.name
+                    )
+                )
 
     # ---- CRUD ----
 

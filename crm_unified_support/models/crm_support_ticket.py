@@ -252,7 +252,8 @@ class CrmSupportTicket(models.Model):
         tickets._subscribe_salespersons()
         tickets._sla_apply()
         tickets.filtered("is_closed")._set_close_date(now)
-        tickets._log_support_event("created")
+        if not self._is_machine_message():
+            tickets._log_support_event("created")
         return tickets
 
     def write(self, vals):
@@ -508,7 +509,12 @@ class CrmSupportTicket(models.Model):
         self._log_support_event("first_answer" if first else "agent_message", message=message)
 
     def _on_customer_message(self, message):
+        """A customer wrote: note the date, cancel a pending auto-close notice,
+        start the next-reply clock and log it in the history. Nothing of this
+        for mail sent by a machine (see ``_is_machine_message``)."""
         self.ensure_one()
+        if self._is_machine_message():
+            return
         now = message.date or fields.Datetime.now()
         self.write({"last_customer_message_date": now, "auto_close_notice_date": False})
         if self.first_response_date and not self.is_closed:
@@ -557,26 +563,34 @@ class CrmSupportTicket(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """Create a ticket from an email, in a savepoint: a failure leaves
-        neither a ticket nor a new contact behind."""
+        neither a ticket nor a new contact behind. Mail sent by a machine gets
+        no new contact and no acknowledgement."""
         values = dict(custom_values or {})
         with self.env.cr.savepoint():
-            partner = self._find_or_create_email_customer(msg_dict.get("email_from"))
+            partner = self._find_or_create_email_customer(
+                msg_dict.get("email_from"), create=not self._is_machine_message()
+            )
             values.update(self._prepare_ticket_values_from_email(msg_dict, partner, values))
             ticket = super().message_new(msg_dict, custom_values=values)
-            ticket._subscribe_cc(msg_dict.get("cc"))
+            if not self._is_machine_message():
+                ticket._subscribe_cc(msg_dict.get("cc"))
         if self._should_acknowledge(msg_dict):
             ticket._send_acknowledgement()
         return ticket
 
     def message_update(self, msg_dict, update_vals=None):
+        """A reply lands on the ticket; a customer's reply within the grace
+        period reopens a closed ticket, a machine's never does."""
         with self.env.cr.savepoint():
-            reopen = self.filtered(lambda t: t.is_closed and t._in_reopen_grace())
-            for ticket in reopen:
-                stage = ticket.queue_id.stage_ids.filtered(lambda s: not s.is_closed)[:1]
-                if stage:
-                    ticket.stage_id = stage
+            if not self._is_machine_message():
+                reopen = self.filtered(lambda t: t.is_closed and t._in_reopen_grace())
+                for ticket in reopen:
+                    stage = ticket.queue_id.stage_ids.filtered(lambda s: not s.is_closed)[:1]
+                    if stage:
+                        ticket.stage_id = stage
             res = super().message_update(msg_dict, update_vals=update_vals)
-            self._subscribe_cc(msg_dict.get("cc"))
+            if not self._is_machine_message():
+                self._subscribe_cc(msg_dict.get("cc"))
         return res
 
     @api.model
@@ -591,51 +605,48 @@ class CrmSupportTicket(models.Model):
         return values
 
     @api.model
-    def _find_or_create_email_customer(self, email_from):
-        """The customer of an incoming email, matched by normalised email.
+    def _find_or_create_email_customer(self, email_from, create=True):
+        """The customer of an incoming email, found by the mail gateway's own
+        partner lookup (followers, users, then contacts, by normalised email;
+        our aliases excluded).
 
-        :return: res.partner (empty when the sender has no usable address)
+        :param str email_from: the From header, e.g. ``"Name" <a@b.com>``
+        :param bool create: create a contact for an unknown address
+        :return: res.partner (empty when the sender has no usable address, or
+            is unknown and ``create`` is False)
         """
         Partner = self.env["res.partner"]
-        email = email_normalize(email_from or "", strict=True)
-        if not email:
+        if not email_normalize(email_from or "", strict=True):
             return Partner
-        partner = Partner.search(
-            [("email_normalized", "=", email)], order="is_company, id", limit=1
-        )
-        if partner:
-            return partner
-        names = email_split_tuples(email_from)
-        name = (names[0][0] if names else "") or email
-        return Partner.create({"name": name, "email": email})
+        return self._mail_find_partner_from_emails([email_from], force_create=create)[0]
 
     def _subscribe_cc(self, cc):
-        if not cc:
-            return
-        emails = [
-            email_normalize(email)
-            for _name, email in email_split_tuples(cc)
-            if email_normalize(email)
-        ]
-        # Our own aliases in CC must not become followers (mail loops).
-        # sudo: aliases are configuration the gateway user may not read; only
-        # their addresses are compared.
-        Alias = self.env["mail.alias"].sudo()
-        alias_emails = set(
-            Alias.search([("alias_full_name", "in", emails)]).mapped("alias_full_name")
-        )
-        emails = [email for email in emails if email not in alias_emails]
+        """Known contacts in CC follow the ticket. Unknown CC addresses do not
+        become contacts: they stay in the ticket's CC (``email_cc``) and are
+        offered as suggested recipients; our own aliases are left out by the
+        gateway helper."""
+        emails = [email for _name, email in email_split_tuples(cc or "") if email_normalize(email)]
         if not emails:
             return
-        partners = self.env["res.partner"].search([("email_normalized", "in", emails)])
-        known = set(partners.mapped("email_normalized"))
-        missing = list(dict.fromkeys(email for email in emails if email not in known))
-        if missing:
-            partners |= self.env["res.partner"].create(
-                [{"name": email, "email": email} for email in missing]
-            )
-        for ticket in self:
-            ticket.message_subscribe(partner_ids=partners.ids)
+        partners = self.env["res.partner"].concat(
+            *self._mail_find_partner_from_emails(emails, records=self, force_create=False)
+        )
+        if partners:
+            for ticket in self:
+                ticket.message_subscribe(partner_ids=partners.ids)
+
+    @api.model
+    def _is_machine_message(self):
+        """Whether the message being processed was sent by a machine
+        (auto-reply, vacation notice, list or bulk mail, bounce, loop) or went
+        over the sender's hourly limit: such mail lands on the ticket but the
+        product does not react to it as to a customer (no acknowledgement, no
+        reopening, no next-reply clock, no auto-close reset, no history entry).
+        Set by the mail gateway, see ``mail.thread._detect_is_machine_sent``.
+
+        :return: bool
+        """
+        return bool(self.env.context.get("crm_support_machine_mail"))
 
     @api.model
     def _should_acknowledge(self, msg_dict):
@@ -643,7 +654,7 @@ class CrmSupportTicket(models.Model):
         answering them risks mail loops."""
         if msg_dict.get("is_bounce") or not msg_dict.get("email_from"):
             return False
-        return not self.env.context.get("crm_support_auto_submitted")
+        return not self._is_machine_message()
 
     def _send_acknowledgement(self):
         # The gateway runs as the sender's user when the sender has one: post as
@@ -975,7 +986,8 @@ class CrmSupportTicket(models.Model):
         """A reply to a ticket closed longer than the grace period opens a new,
         linked ticket instead of landing on the closed one."""
         model, thread_id, custom_values, user_id, alias = route
-        if model != self._name or not thread_id:
+        if model != self._name or not thread_id or self._is_machine_message():
+            # A machine's reply (out-of-office...) stays on the closed ticket.
             return route
         # sudo: routing runs as the mail gateway; we only read the ticket's state.
         ticket = self.sudo().browse(thread_id).exists()
@@ -983,3 +995,40 @@ class CrmSupportTicket(models.Model):
             return route
         values = dict(custom_values or {}, **ticket._get_followup_route_values())
         return (model, False, values, user_id, alias)
+
+    @api.model
+    def _route_sender_rate_limit(self, route, message_dict):
+        """Last guard against mail loops: a sender who opened the queue's
+        hourly limit of tickets within the last hour opens no new ticket and
+        gets no acknowledgement; the email is added to their latest ticket.
+
+        :param tuple route: a gateway route (model, thread_id, custom_values, user_id, alias)
+        :param dict message_dict: the parsed email
+        :return: (route, limited) where ``limited`` tells the route was changed
+        """
+        model, thread_id, custom_values, user_id, alias = route
+        email = email_normalize(message_dict.get("email_from") or "")
+        if model != self._name or thread_id or not email:
+            return route, False
+        # sudo: the gateway routes mail before any user is known; only the
+        # sender's recent tickets are counted and the latest one is picked.
+        Ticket = self.sudo().with_context(active_test=False)
+        queue = Ticket.env["crm.support.queue"].browse((custom_values or {}).get("queue_id"))
+        queue = queue.exists() or Ticket._default_queue_id()
+        limit = queue.sender_hourly_limit
+        if not limit:
+            return route, False
+        domain = [("queue_id", "=", queue.id), ("partner_email", "ilike", email)]
+        since = self.env.cr.now() - timedelta(hours=1)
+        if Ticket.search_count([*domain, ("create_date", ">=", since)], limit=limit) < limit:
+            return route, False
+        latest = Ticket.search([*domain, ("active", "=", True)], order="id desc", limit=1)
+        latest = latest or Ticket.search(domain, order="id desc", limit=1)
+        _logger.info(
+            "Mail from %s, Message-Id %s: over the hourly limit of queue %s, added to ticket %s",
+            email,
+            message_dict.get("message_id"),
+            queue.id,
+            latest.id,
+        )
+        return (model, latest.id, custom_values, user_id, alias), True

@@ -49,8 +49,8 @@ class TestMailGateway(SupportCommon):
         newbie = self.env["res.partner"].search(
             [("email_normalized", "=", "newbie@acme.example.com")]
         )
-        self.assertEqual(len(newbie), 1)
-        self.assertIn(newbie, followers)
+        self.assertFalse(newbie, "An unknown CC address does not become a contact")
+        self.assertIn("newbie@acme.example.com", ticket.email_cc, "It stays in the ticket's CC")
         acks = self._ack_mails(ticket)
         to_customer = acks.filtered(lambda m: self.customer in m.recipient_ids)
         self.assertEqual(
