@@ -337,7 +337,7 @@ class TestHostileMail(SupportCommon):
         first = self._ticket_by_customer("Printer jam")
         second = self._ticket_by_customer("Printer jam again")
         second_msg = second.message_ids.filtered(lambda m: m.message_type == "email")
-        (first | second).with_user(self.user_support).action_merge()
+        (first | second).with_user(self.user_support)._merge_into(first)
         self.assertFalse(second.active)
         self._process(
             INCOMING_EMAIL,
