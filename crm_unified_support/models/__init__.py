@@ -11,6 +11,7 @@ from . import (
     crm_support_stage,
     crm_support_tag,
     crm_support_ticket,
+    crm_support_ticket_agent_figures,
     crm_support_ticket_sla,
     crm_support_ticket_sla_time,
     crm_support_ticket_type,

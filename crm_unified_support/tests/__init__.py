@@ -1,4 +1,5 @@
 from . import (
+    test_agent_figures,
     test_customer_card,
     test_dashboard,
     test_escalation,

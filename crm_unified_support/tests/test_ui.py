@@ -104,3 +104,15 @@ class TestUi(HttpCase, SupportCommon):
         self.assertFalse(older.active)
         self.assertEqual(older.merged_into_id, newer)
         self.assertTrue(newer.active)
+
+    def test_agent_sees_own_figures_on_dashboard(self):
+        agent = self.user_support
+        agent.password = agent.login
+        self._create_ticket(name="My calm ticket", user_id=agent.id)
+        self._create_ticket(name="My breached ticket", user_id=agent.id).sla_failed = True
+        self._create_ticket(name="Someone else's ticket", user_id=self.user_support_2.id)
+        self.start_tour(
+            "/odoo/action-crm_unified_support.crm_support_queue_action_dashboard",
+            "crm_support_my_figures",
+            login=agent.login,
+        )
