@@ -503,6 +503,11 @@ class CrmInteraction(models.Model):
             return self.create(vals_list)
         for vals in vals_list:
             self._check_required_values(vals)
+        for model in {vals.get("res_model") for vals in vals_list} - {None, False}:
+            if model not in self.env:
+                raise ValidationError(
+                    self.env._("Unknown source document model %(model)s.", model=model)
+                )
         columns = self._crm_captured_columns(vals_list)
         defaults = self.default_get([fname for fname in columns if fname != "date"])
         now = fields.Datetime.now()
@@ -553,10 +558,34 @@ class CrmInteraction(models.Model):
         if len(interactions) != len(vals_list):
             # A customer id that does not exist: the ORM reports it properly.
             raise ValidationError(self.env._("Some captured interactions have no customer."))
-        interactions._check_res_model()
-        interactions._check_company()
+        self._crm_check_captured_companies(arrays["partner_id"], arrays["company_id"])
+        # The customers just written go to the cache: no fetch of the new rows.
+        self.env.cache.update(interactions, self._fields["partner_id"], arrays["partner_id"])
         interactions.partner_id._crm_mark_profile_dirty()
         return interactions
+
+    @api.model
+    def _crm_check_captured_companies(self, partner_ids, company_ids):
+        """What create()'s check_company does for partner_id, once per company.
+
+        :raises ValidationError: when a customer belongs to another company
+        """
+        by_company = {}
+        for partner_id, company_id in zip(partner_ids, company_ids, strict=True):
+            by_company.setdefault(company_id, set()).add(partner_id)
+        # sudo: only the customers' companies are compared; nothing is returned.
+        Partner = self.env["res.partner"].sudo()
+        for company_id, ids in by_company.items():
+            partners = Partner.browse(ids)
+            allowed = partners.filtered_domain(Partner._check_company_domain(company_id))
+            if len(allowed) != len(partners):
+                raise ValidationError(
+                    self.env._(
+                        "Customers of another company cannot get this company's interactions: "
+                        "%(names)s.",
+                        names=", ".join((partners - allowed).mapped("display_name")),
+                    )
+                )
 
     @api.model
     def _crm_can_insert_captured(self, vals_list):

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -121,3 +122,14 @@ class TestCrmInteractionCaptureInsert(CrmInteractionCommon):
         self.assertFalse(self.Interaction._crm_can_insert_captured([values]))
         captured = self.Interaction._log_interactions([values])
         self.assertEqual(captured.partner_id, self.customer)
+
+    def test_a_customer_of_another_company_is_refused_as_create_would(self):
+        other = self.env["res.company"].create({"name": "Other Bakery Co"})
+        foreign = self.env["res.partner"].create({"name": "Foreign", "company_id": other.id})
+        values = self._values(foreign, "Wrong company", company_id=self.env.company.id)
+        with self.assertRaises(ValidationError):
+            self.Interaction._create_captured([values])
+        with mute_logger("odoo.addons.crm_unified.models.crm_interaction"):
+            self.assertFalse(self.Interaction._log_interactions([values]))
+        shared = self._values(self.customer, "Shared customer", company_id=other.id)
+        self.assertEqual(len(self.Interaction._log_interactions([shared])), 1)
