@@ -100,3 +100,58 @@ class TestPortalVisibility(HttpCase, SupportCommon):
         files, _text = self._page_files(f"/my/tickets/{self.ticket.id}")
         self.assertIn(self.file_note.name, files, "Employees see what their chatter shows")
         self.assertNotIn(self.file_tracking.name, files)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalListings(HttpCase, SupportCommon):
+    """Every list behind the support portal pages, tried with an internal-only
+    record of the same customer: never listed, never opened."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_portal_carla.password = cls.user_portal_carla.login
+        Queue = cls.env["crm.support.queue"]
+        cls.queue_internal = Queue.create({"name": "Internal desk", "visibility": "internal"})
+        cls.queue_members = Queue.create({"name": "Members desk", "visibility": "members"})
+        cls.queue_archived = Queue.create({"name": "Archived desk", "active": False})
+        cls.type_archived = cls.env["crm.support.ticket.type"].create(
+            {"name": "Archived type", "active": False}
+        )
+        cls.ticket_internal = cls._create_ticket(
+            name="Internal-only ticket", queue_id=cls.queue_internal.id
+        )
+
+    def test_internal_only_records_never_listed(self):
+        self.authenticate("sup_portal_carla", "sup_portal_carla")
+        listing = self.url_open("/my/tickets")
+        self.assertEqual(listing.status_code, 200)
+        self.assertNotIn("Internal-only ticket", listing.text)
+        page = self.url_open(f"/my/tickets/{self.ticket_internal.id}")
+        self.assertEqual(page.status_code, 404)
+        self.assertNotIn("Internal-only ticket", page.text)
+        form = html.fromstring(self.url_open("/my/tickets/new").content)
+        queues = form.xpath("//select[@name='queue_id']/option/text()")
+        self.assertIn(self.queue.name, queues)
+        for hidden in ("Internal desk", "Members desk", "Archived desk"):
+            self.assertNotIn(hidden, queues)
+        types = form.xpath("//select[@name='type_id']/option/text()")
+        self.assertNotIn("Archived type", types)
+
+    def test_queue_with_only_a_name_closes_from_the_portal(self):
+        """Issue example: closing failed with "The queue ... has no closing stage"."""
+        queue = self.env["crm.support.queue"].create({"name": "Name-only desk"})
+        ticket = self.env["crm.support.ticket"].create(
+            {"name": "Close me", "queue_id": queue.id, "partner_id": self.customer.id}
+        )
+        self.assertTrue(ticket.stage_id)
+        self.authenticate("sup_portal_carla", "sup_portal_carla")
+        page = self.url_open(f"/my/tickets/{ticket.id}")
+        token = html.fromstring(page.content).xpath(
+            "//form[contains(@action, '/close')]//input[@name='csrf_token']/@value"
+        )
+        self.assertTrue(token, "The page offers the close button")
+        response = self.url_open(f"/my/tickets/{ticket.id}/close", data={"csrf_token": token[0]})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("has no closing stage", response.text)
+        self.assertTrue(ticket.is_closed)
