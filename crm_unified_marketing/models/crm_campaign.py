@@ -44,6 +44,15 @@ class CrmCampaign(models.Model):
     rule_ids = fields.One2many("crm.campaign.rule", "campaign_id", string="Rules", copy=True)
     delivery_ids = fields.One2many("crm.campaign.delivery", "campaign_id", string="Deliveries")
     description = fields.Html()
+
+    # ---- Frequency cap ----
+    cap_contacts = fields.Integer(
+        string="Messages per Customer",
+        help="At most this many marketing messages per customer in any rolling period, "
+        "counting every campaign and channel, when this campaign sends; on top of the "
+        "company cap. 0 means no cap of its own.",
+    )
+    cap_period_days = fields.Integer(string="Cap Period (days)", default=7)
     rule_count = fields.Integer(compute="_compute_statistics")
     planned_count = fields.Integer(compute="_compute_statistics")
     sent_count = fields.Integer(compute="_compute_statistics")
@@ -73,6 +82,18 @@ class CrmCampaign(models.Model):
             campaign.skipped_count = states.get("skipped", 0)
             campaign.converted_count = states.get("converted", 0)
             campaign.revenue = data["revenue"]
+
+    @api.constrains("cap_contacts", "cap_period_days")
+    def _check_cap(self):
+        for campaign in self:
+            if campaign.cap_contacts < 0 or campaign.cap_period_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Campaign %(name)s: the cap needs a positive number of messages (or 0 "
+                        "for none) and a period of at least one day.",
+                        name=campaign.name,
+                    )
+                )
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):

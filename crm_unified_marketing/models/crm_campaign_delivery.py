@@ -2,11 +2,23 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .phone_check import contact_number, is_usable_phone
 
 _logger = logging.getLogger(__name__)
+
+# Message keys -> template fields of rules and variants.
+TEMPLATE_KEYS = {"subject": "email_subject", "body_html": "email_body_html", "sms_body": "sms_body"}
+
+# Contact caps, from the widest to the most specific.
+CAP_SCOPES = [
+    ("company", "Company cap"),
+    ("channel", "Channel cap"),
+    ("campaign", "Campaign cap"),
+    ("rule", "Rule cap"),
+]
 
 # Order in which a delivery progresses: a later reaction never moves it back.
 STATE_RANK = {
@@ -80,6 +92,8 @@ class CrmCampaignDelivery(models.Model):
             ("no_channel", "No usable channel"),
             ("no_consent", "No consent"),
             ("capped", "Contact cap reached"),
+            ("campaign_cap", "Campaign contact cap reached"),
+            ("rule_cap", "Rule contact cap reached"),
             ("no_slot", "No allowed send time"),
             ("max_recipients", "Rule recipient limit reached"),
             ("budget", "Rule budget exhausted"),
@@ -88,6 +102,18 @@ class CrmCampaignDelivery(models.Model):
         index=True,
     )
     failure_reason = fields.Char(string="Reason")
+    cap_postponed_by = fields.Selection(
+        CAP_SCOPES,
+        string="Postponed by",
+        readonly=True,
+        copy=False,
+        help="The contact cap that moved this message away from its preferred send time.",
+    )
+    cap_exempt = fields.Boolean(
+        readonly=True,
+        help="Planned by a rule exempt from caps (transactional, customer's own request): "
+        "it does not count in any contact cap.",
+    )
     plan_explanation = fields.Text(
         string="Explain",
         readonly=True,
@@ -166,30 +192,89 @@ class CrmCampaignDelivery(models.Model):
 
     # ---- Rendering ----
 
-    def _get_templates(self):
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        """Plain placeholders of campaign messages: allowed to every marketing user,
+        as mail.render.mixin allows ``object.partner_id.name`` (anything else needs
+        the template editor group when "Restrict Template Rendering" is on)."""
+        return (
+            *super().mail_allowed_qweb_expressions(),
+            "object.offer_description",
+            "object.offer_expiry_date",
+            "object.campaign_id.name",
+            "object.rule_id.name",
+            "object.salesperson_id.name",
+            "object.partner_id.email",
+        )
+
+    def _get_template_sources(self):
+        """{key: record holding the template}: the variant's text, else the rule's."""
         self.ensure_one()
         variant, rule = self.variant_id, self.rule_id
         return {
-            "subject": variant.email_subject or rule.email_subject or "",
-            "body_html": variant.email_body_html or rule.email_body_html or "",
-            "sms_body": variant.sms_body or rule.sms_body or "",
+            key: variant if variant and variant[fname] else rule
+            for key, fname in TEMPLATE_KEYS.items()
         }
+
+    def _get_templates(self):
+        self.ensure_one()
+        return {
+            key: source[TEMPLATE_KEYS[key]] or ""
+            for key, source in self._get_template_sources().items()
+        }
+
+    def _check_template_authors(self, template, engine, authors):
+        """Render-time guard: refuse a template holding code beyond plain placeholders
+        when one of ``authors`` (who last saved it, or who is editing it) is not
+        allowed to write such code.
+
+        :raises AccessError: with the name of the template editor group
+        """
+        renderer = self.env["mail.render.mixin"]
+        if engine == "qweb":
+            unsafe = renderer._has_unsafe_expression_template_qweb(template, self._name)
+        else:
+            unsafe = renderer._has_unsafe_expression_template_inline_template(template, self._name)
+        if not unsafe:
+            return
+        editor_group = "mail.group_mail_template_editor"
+        # sudo: reads the groups of the template's authors, nothing else
+        for author in authors.sudo():
+            if not (author._is_superuser() or author.has_group(editor_group)):
+                raise AccessError(
+                    self.env._(
+                        "The message contains code beyond plain placeholders and was "
+                        "written by %(user)s, who is not in the %(group)s group: it is not "
+                        "rendered.",
+                        user=author.name,
+                        group=self.env.ref(editor_group).name,
+                    )
+                )
 
     def _render_messages(self):
         """{delivery id: {subject, body_html, sms_body}} rendered as mail.template does.
 
         Subjects and SMS texts use inline_template (``{{ object.partner_id.name }}``),
         bodies use QWeb (``<t t-out="object.offer_description"/>``); ``object`` is
-        the delivery, so the customer and the offer are both reachable.
+        the delivery, so the customer and the offer are both reachable. Rendering
+        goes through the rule's mail.render.mixin (trusted like mail.template, since
+        saving is guarded) after checking who wrote each template.
+
+        :raises AccessError: a template with code written by a non template editor
         """
-        renderer = self.env["mail.render.mixin"]
+        renderer = self.env["crm.campaign.rule"]
         result = {delivery.id: {} for delivery in self}
         engines = {"subject": "inline_template", "body_html": "qweb", "sms_body": "inline_template"}
         groups = {}
         for delivery in self:
-            for key, template in delivery._get_templates().items():
-                groups.setdefault((key, template), []).append(delivery.id)
-        for (key, template), ids in groups.items():
+            for key, source in delivery._get_template_sources().items():
+                template = source[TEMPLATE_KEYS[key]] or ""
+                authors = source.write_uid
+                if not source.id or isinstance(source.id, models.NewId):
+                    authors |= self.env.user  # being edited: its editor counts too
+                groups.setdefault((key, template, authors), []).append(delivery.id)
+        for (key, template, authors), ids in groups.items():
+            self._check_template_authors(template, engines[key], authors)
             rendered = renderer._render_template(template, self._name, ids, engine=engines[key])
             for res_id in ids:
                 result[res_id][key] = rendered[res_id]

@@ -23,6 +23,11 @@ DEFAULT_EMAIL_BODY = """<p>Hello <t t-out="object.partner_id.name"/>,</p>
 
 class CrmCampaignRule(models.Model):
     _name = "crm.campaign.rule"
+    # mail.render.mixin: saving a message with code beyond plain placeholders needs
+    # the template editor group, exactly as for mail.template ("Restrict Template
+    # Rendering"); dispatch checks the author again before rendering.
+    _inherit = ["mail.render.mixin"]
+    _unrestricted_rendering = True
     _description = "Campaign Rule"
     _order = "campaign_id, sequence, id"
     _check_company_auto = True
@@ -79,7 +84,9 @@ class CrmCampaignRule(models.Model):
 
     # ---- Messages ----
     email_subject = fields.Char(default="An offer for you, {{ object.partner_id.name }}")
-    email_body_html = fields.Html(string="Email Body", sanitize=False, default=DEFAULT_EMAIL_BODY)
+    email_body_html = fields.Html(
+        string="Email Body", sanitize=False, default=DEFAULT_EMAIL_BODY, render_engine="qweb"
+    )
     sms_body = fields.Text(
         string="SMS / Call Text",
         default="{{ object.partner_id.name }}, {{ object.offer_description }}",
@@ -112,6 +119,20 @@ class CrmCampaignRule(models.Model):
     # ---- Limits ----
     max_recipients = fields.Integer(help="0 means no limit.")
     budget = fields.Monetary(help="0 means no budget limit.")
+
+    # ---- Frequency cap ----
+    cap_contacts = fields.Integer(
+        string="Messages per Customer",
+        help="At most this many marketing messages per customer in any rolling period, "
+        "counting every campaign and channel, when this rule sends; on top of the "
+        "company cap. 0 means no cap of its own.",
+    )
+    cap_period_days = fields.Integer(string="Cap Period (days)", default=7)
+    cap_exempt = fields.Boolean(
+        string="Exempt from Caps",
+        help="Transactional messages or answers to the customer's own request: never "
+        "held back by a contact cap, and not counted in any cap.",
+    )
 
     # ---- A/B testing ----
     variant_ids = fields.One2many("crm.campaign.variant", "rule_id", string="Variants", copy=True)
@@ -180,6 +201,9 @@ class CrmCampaignRule(models.Model):
             rule.revenue = data.get("revenue", 0.0)
             rule.spent = data.get("spent", 0.0)
 
+    def _compute_render_model(self):
+        self.render_model = template_check.RENDER_MODEL
+
     # ---- Constraints ----
 
     @api.constrains("hour_from", "hour_to", "default_hour")
@@ -228,6 +252,10 @@ class CrmCampaignRule(models.Model):
         for rule in self:
             rule._raise_template_errors(rule.name)
 
+    def _has_unsafe_expression(self):
+        """Only the message fields are templates (mail.render.mixin looks at all)."""
+        return any(template_check.has_unsafe_expression(record) for record in self.sudo())
+
     def _raise_template_errors(self, label):
         """Refuse messages whose placeholders cannot even be parsed (works for variants too)."""
         self.ensure_one()
@@ -245,13 +273,28 @@ class CrmCampaignRule(models.Model):
                 )
             )
 
-    @api.constrains("discount", "max_recipients", "budget", "offer_validity_days")
+    @api.constrains(
+        "discount",
+        "max_recipients",
+        "budget",
+        "offer_validity_days",
+        "cap_contacts",
+        "cap_period_days",
+    )
     def _check_limits(self):
         for rule in self:
             if not 0 <= rule.discount <= 100:
                 raise ValidationError(
                     self.env._(
                         "Rule %(name)s: the discount must be between 0 and 100%%.", name=rule.name
+                    )
+                )
+            if rule.cap_contacts < 0 or rule.cap_period_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(name)s: the cap needs a positive number of messages (or 0 "
+                        "for none) and a period of at least one day.",
+                        name=rule.name,
                     )
                 )
             if rule.max_recipients < 0 or rule.budget < 0 or rule.offer_validity_days < 0:

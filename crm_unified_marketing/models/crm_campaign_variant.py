@@ -2,11 +2,15 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from . import template_check
 from .crm_campaign_rule import CrmCampaignRule
 
 
 class CrmCampaignVariant(models.Model):
     _name = "crm.campaign.variant"
+    # mail.render.mixin: same template guard as rules (see crm.campaign.rule)
+    _inherit = ["mail.render.mixin"]
+    _unrestricted_rendering = True
     _description = "Campaign A/B Variant"
     _order = "rule_id, sequence, id"
     _check_company_auto = True
@@ -20,7 +24,10 @@ class CrmCampaignVariant(models.Model):
     split_percent = fields.Float(string="Split (%)", default=50.0)
     email_subject = fields.Char(help="Replaces the rule's subject for this variant.")
     email_body_html = fields.Html(
-        string="Email Body", sanitize=False, help="Replaces the rule's email body."
+        string="Email Body",
+        sanitize=False,
+        render_engine="qweb",
+        help="Replaces the rule's email body.",
     )
     sms_body = fields.Text(string="SMS / Call Text", help="Replaces the rule's SMS text.")
     discount = fields.Float(
@@ -32,6 +39,13 @@ class CrmCampaignVariant(models.Model):
     click_rate = fields.Float(compute="_compute_statistics")
     conversion_rate = fields.Float(compute="_compute_statistics")
     revenue = fields.Monetary(compute="_compute_statistics")
+
+    def _compute_render_model(self):
+        self.render_model = template_check.RENDER_MODEL
+
+    def _has_unsafe_expression(self):
+        """Only the message fields are templates (mail.render.mixin looks at all)."""
+        return any(template_check.has_unsafe_expression(record) for record in self.sudo())
 
     def _compute_is_winner(self):
         for variant in self:

@@ -10,7 +10,31 @@ from lxml import etree, html
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
 
+# Fields of rules and variants that hold a template, and their rendering engine.
+TEMPLATE_FIELDS = {
+    "email_subject": "inline_template",
+    "email_body_html": "qweb",
+    "sms_body": "inline_template",
+}
+# Campaign messages are rendered on the delivery (``object`` in the templates).
+RENDER_MODEL = "crm.campaign.delivery"
+
 QWEB_EXPRESSION_ATTRIBUTES = ("t-out", "t-esc", "t-if", "t-elif", "t-foreach", "t-att", "t-value")
+
+
+def has_unsafe_expression(record):
+    """True when a template field of ``record`` (a rule or a variant) holds code
+    beyond the plain placeholders Odoo lets every user write, judged by
+    mail.render.mixin exactly as it judges mail.template."""
+    for fname, engine in TEMPLATE_FIELDS.items():
+        value = record[fname]
+        if engine == "qweb":
+            unsafe = record._has_unsafe_expression_template_qweb(value, RENDER_MODEL)
+        else:
+            unsafe = record._has_unsafe_expression_template_inline_template(value, RENDER_MODEL)
+        if unsafe:
+            return True
+    return False
 
 
 def inline_template_errors(env, template):

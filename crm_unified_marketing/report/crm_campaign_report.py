@@ -29,6 +29,13 @@ class CrmCampaignReport(models.Model):
         selection=lambda self: self.env["crm.campaign.delivery"]._fields["skip_reason"].selection,
         readonly=True,
     )
+    cap_postponed_by = fields.Selection(
+        selection=lambda self: (
+            self.env["crm.campaign.delivery"]._fields["cap_postponed_by"].selection
+        ),
+        string="Postponed by",
+        readonly=True,
+    )
     scheduled_date = fields.Datetime(readonly=True)
     reach = fields.Integer(readonly=True, help="Customers planned or contacted.")
     sent = fields.Integer(readonly=True)
@@ -38,6 +45,7 @@ class CrmCampaignReport(models.Model):
     converted = fields.Integer(readonly=True)
     bounced = fields.Integer(readonly=True)
     skipped = fields.Integer(readonly=True)
+    postponed = fields.Integer(readonly=True, help="Messages moved later by a contact cap.")
     open_rate = fields.Float(aggregator="avg", readonly=True)
     click_rate = fields.Float(aggregator="avg", readonly=True)
     reply_rate = fields.Float(aggregator="avg", readonly=True)
@@ -54,7 +62,7 @@ class CrmCampaignReport(models.Model):
                     SELECT d.id AS id,
                            d.campaign_id, d.rule_id, d.variant_id, d.channel_id,
                            d.segment_id, d.partner_id, d.company_id, d.state,
-                           d.skip_reason, d.scheduled_date,
+                           d.skip_reason, d.cap_postponed_by, d.scheduled_date,
                            (d.state NOT IN ('skipped', 'cancelled', 'failed'))::int AS reach,
                            (d.state IN %(sent)s)::int AS sent,
                            (d.state IN ('opened', 'clicked', 'replied', 'converted'))::int
@@ -64,6 +72,7 @@ class CrmCampaignReport(models.Model):
                            (d.state = 'converted')::int AS converted,
                            (d.state = 'bounced')::int AS bounced,
                            (d.state = 'skipped')::int AS skipped,
+                           (d.cap_postponed_by IS NOT NULL)::int AS postponed,
                            CASE WHEN d.state IN %(sent)s THEN
                                100.0 * (d.state IN ('opened', 'clicked', 'replied',
                                                     'converted'))::int

@@ -12,3 +12,6 @@ from . import test_exactly_once
 from . import test_planning_batches
 from . import test_partner_merge
 from . import test_portal_offers_visibility
+from . import test_caps
+from . import test_properties
+from . import test_template_guard

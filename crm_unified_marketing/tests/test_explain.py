@@ -78,6 +78,6 @@ class TestExplain(CampaignCommon):
         self.assertNotIn("postponed", self._delivery(self.partners[2], other).plan_explanation)
         self._plan()
         self.assertIn(
-            "rule's default slot Mon 14 Dec 10:00 Europe/Kyiv, postponed by the contact cap",
+            "rule's default slot Mon 14 Dec 10:00 Europe/Kyiv, postponed by the company cap",
             self._delivery(self.partners[2]).plan_explanation,
         )

@@ -36,6 +36,12 @@ class CrmCampaignRuleDryRun(models.TransientModel):
     audience_count = fields.Integer(string="Audience", readonly=True)
     reach_count = fields.Integer(string="Would Be Reached", readonly=True)
     skipped_count = fields.Integer(string="Would Be Skipped", readonly=True)
+    postponed_count = fields.Integer(
+        string="Postponed by a Cap",
+        readonly=True,
+        help="Customers who would be reached later than their preferred time because of a "
+        "contact cap (company, channel, campaign or rule).",
+    )
     line_ids = fields.One2many("crm.campaign.rule.dry.run.line", "dry_run_id", readonly=True)
     reach_line_ids = fields.One2many(
         "crm.campaign.rule.dry.run.line",
@@ -70,6 +76,7 @@ class CrmCampaignRuleDryRun(models.TransientModel):
                 "planned_cost": 0.0,
                 "reach_count": 0,
                 "skipped_count": 0,
+                "postponed_count": 0,
                 "audience_count": 0,
             }
         )
@@ -160,6 +167,8 @@ class CrmCampaignRuleDryRun(models.TransientModel):
                 "planned_cost": self.planned_cost + sum(vals.get("cost", 0.0) for vals in planned),
                 "reach_count": self.reach_count + sum(reached.values()),
                 "skipped_count": self.skipped_count + sum(skipped.values()),
+                "postponed_count": self.postponed_count
+                + sum(1 for vals in planned if vals.get("cap_postponed_by")),
                 "audience_count": self.audience_count + len(values),
             }
         )
