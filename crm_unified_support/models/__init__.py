@@ -16,6 +16,9 @@ from . import (
     crm_support_ticket_sla_time,
     crm_support_ticket_type,
     mail_thread,
+    resource_calendar,
+    resource_calendar_attendance,
+    resource_calendar_leaves,
     res_partner,
     sale_order,
 )

@@ -16,14 +16,27 @@ _logger = logging.getLogger(__name__)
 CLAIM_RACE_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
 # Ticket counts of the support dashboard, see _get_kpi_ticket_domain.
 DASHBOARD_KPIS = ("open", "unassigned", "sla_failed", "due_today")
+# Default period of the queue satisfaction figures (rating.parent.mixin).
+RATING_PERIOD_DAYS = 30
+# Candidate tickets read (and locked) at a time while routing one queue.
+ROUTING_PAGE = 200
 
 
 class CrmSupportQueue(models.Model):
     _name = "crm.support.queue"
     _description = "Support Queue"
-    _inherit = ["mail.alias.mixin", "mail.thread"]
+    _inherit = ["mail.alias.mixin", "mail.thread", "rating.parent.mixin"]
     _order = "sequence, name"
     _check_company_auto = True
+    # Ratings of the queue's tickets (rating.parent.mixin, see the ticket's
+    # _rating_get_parent_field_name): average, count and satisfaction over the
+    # last RATING_PERIOD_DAYS days, or the period in the context.
+
+    @property
+    def _rating_satisfaction_days(self):
+        """Days of ratings counted by the queue's satisfaction figures: the
+        ``rating_period_days`` context key (0 = all ratings), else 30."""
+        return self.env.context.get("rating_period_days", RATING_PERIOD_DAYS) or False
 
     def _default_stage_ids(self):
         """The standard stages, shared by the queues that use them (as Odoo's
@@ -149,13 +162,11 @@ class CrmSupportQueue(models.Model):
         compute="_compute_ticket_counts",
         help="Open tickets whose next SLA deadline falls today (your time zone).",
     )
-    rating_avg = fields.Float(
-        string="Satisfaction (avg)",
-        compute="_compute_rating_avg",
-        digits=(16, 1),
-        help="Average rating (1 to 5) customers gave to the tickets of this queue.",
-    )
-    rating_count = fields.Integer(string="Number of Ratings", compute="_compute_rating_avg")
+    # rating.parent.mixin figures, per rating period (see _rating_satisfaction_days).
+    rating_percentage_satisfaction = fields.Integer(depends_context=("rating_period_days",))
+    rating_count = fields.Integer(depends_context=("rating_period_days",))
+    rating_avg = fields.Float(depends_context=("rating_period_days",))
+    rating_avg_percentage = fields.Float(depends_context=("rating_period_days",))
     sla_ids = fields.One2many("crm.support.sla", "queue_id", string="SLA Policies")
 
     _sql_constraints = [
@@ -188,22 +199,6 @@ class CrmSupportQueue(models.Model):
             queue.unassigned_ticket_count = counts["unassigned"].get(queue, 0)
             queue.sla_failed_ticket_count = counts["sla_failed"].get(queue, 0)
             queue.due_today_ticket_count = counts["due_today"].get(queue, 0)
-
-    def _compute_rating_avg(self):
-        # Ratings of tickets carry their queue as parent (_rating_get_parent_field_name).
-        groups = self.env["rating.rating"]._read_group(
-            [
-                ("parent_res_model", "=", self._name),
-                ("parent_res_id", "in", self.ids),
-                ("consumed", "=", True),
-                ("rating", ">", 0),
-            ],
-            ["parent_res_id"],
-            ["rating:avg", "__count"],
-        )
-        stats = {queue_id: (avg, count) for queue_id, avg, count in groups}
-        for queue in self:
-            queue.rating_avg, queue.rating_count = stats.get(queue.id, (0.0, 0))
 
     @api.depends("company_id")
     def _compute_resource_calendar_id(self):
@@ -362,11 +357,19 @@ class CrmSupportQueue(models.Model):
     @api.model
     def _cron_assign_tickets(self, batch_size=200):
         """Route a batch of tickets; the cron runs again at once while
-        assignable tickets remain (each run is its own transaction)."""
+        assignable tickets remain (each run is its own transaction).
+
+        Queues go by their longest-waiting unassigned ticket; inside a queue,
+        tickets no agent can take now (skills) are passed over, not retried
+        at the head of every run, so they cannot starve the others.
+
+        :param batch_size: tickets assigned at most by this run
+        """
         queues = self.search([("assignment_method", "!=", "manual")])
         assigned = queues._assign_tickets(limit=batch_size)
         remaining = 0
         if len(assigned) >= batch_size:
+            # The budget ran out: what is left may still be assignable.
             remaining = self.env["crm.support.ticket"].search_count(
                 [("queue_id", "in", queues.ids), ("user_id", "=", False), ("is_closed", "=", False)]
             )
@@ -378,38 +381,90 @@ class CrmSupportQueue(models.Model):
         Each ticket is claimed in its own short savepoint: the ticket row is
         locked with ``FOR NO KEY UPDATE SKIP LOCKED`` (a ticket being claimed by
         another worker is skipped), then the chosen agent's row is locked the
-        same way and touched. Under REPEATABLE READ, a worker whose snapshot is
-        older than another worker's committed claim on the same ticket or agent
-        gets a serialization failure on that lock: the claim is skipped and the
-        batch goes on, so no ticket is given twice and no agent goes over capacity.
+        same way and the open tickets of the agent are counted under that lock.
+        Under REPEATABLE READ, a worker whose snapshot is older than another
+        worker's committed claim on the same ticket or agent gets a
+        serialization failure on that lock: the claim is skipped and the batch
+        goes on, so no ticket is given twice and no agent goes over capacity.
+        The assignment itself is an ORM write (tracking, "you have been
+        assigned" notification, followers), as when a manager assigns.
 
+        :param tickets: only these tickets (default: every unassigned one)
+        :param limit: assign at most this many tickets over all queues
         :return: the tickets assigned by this call
         """
         Ticket = self.env["crm.support.ticket"]
         assigned = Ticket.browse()
-        for queue in self.filtered(lambda q: q.assignment_method != "manual"):
-            candidates = Ticket.browse(queue._lock_candidate_tickets(tickets, limit))
-            if candidates:
-                assigned |= queue._assign_queue_tickets(candidates)
+        for queue in self._routing_queue_order():
+            budget = None if limit is None else limit - len(assigned)
+            if budget is not None and budget <= 0:
+                break
+            assigned |= queue._assign_queue_backlog(tickets, budget)
         return assigned
 
-    def _lock_candidate_tickets(self, tickets=None, limit=None):
-        """Ids of unassigned open tickets of the queue, locked for this
-        transaction; tickets another worker holds are skipped, not waited for."""
+    def _routing_queue_order(self):
+        """Routed queues having unassigned open tickets, the queue whose
+        oldest such ticket waits longest first."""
+        queues = self.filtered(lambda q: q.assignment_method != "manual")
+        if not queues:
+            return queues
+        groups = self.env["crm.support.ticket"]._read_group(
+            [("queue_id", "in", queues.ids), ("user_id", "=", False), ("is_closed", "=", False)],
+            ["queue_id"],
+            ["create_date:min"],
+        )
+        oldest = {queue.id: first for queue, first in groups}
+        return queues.filtered(lambda q: q.id in oldest).sorted(lambda q: (oldest[q.id], q.id))
+
+    def _assign_queue_backlog(self, tickets=None, budget=None):
+        """Assign this queue's candidates page by page until the budget is
+        used, no candidate is left or no agent has room.
+
+        :return: the tickets assigned
+        """
+        self.ensure_one()
+        Ticket = self.env["crm.support.ticket"]
+        agents, load_by_agent = self._get_available_agents()
+        assigned = Ticket.browse()
+        after = None
+        while agents and (budget is None or len(assigned) < budget):
+            if all(load_by_agent[agent.id] >= agent.capacity for agent in agents):
+                break
+            page = ROUTING_PAGE if budget is None else min(ROUTING_PAGE, budget - len(assigned))
+            rows = self._lock_candidate_tickets(tickets, page, after)
+            if not rows:
+                break
+            after = rows[-1][1], rows[-1][0]
+            assigned |= self._assign_queue_tickets(
+                Ticket.browse([row[0] for row in rows]), agents, load_by_agent
+            )
+        return assigned
+
+    def _lock_candidate_tickets(self, tickets=None, limit=None, after=None):
+        """Unassigned open tickets of the queue, highest priority then oldest
+        first, locked for this transaction; tickets another worker holds are
+        skipped, not waited for.
+
+        :param after: ``(priority, id)`` of the last ticket of the previous page
+        :return: list of ``(id, priority)``
+        """
         self.ensure_one()
         self.env["crm.support.ticket"].flush_model()
         query = SQL(
-            "SELECT id FROM crm_support_ticket WHERE queue_id = %s AND user_id IS NULL "
-            "AND is_closed IS NOT TRUE AND active %s ORDER BY priority DESC, id %s "
+            "SELECT id, priority FROM crm_support_ticket WHERE queue_id = %s AND user_id IS NULL "
+            "AND is_closed IS NOT TRUE AND active %s %s ORDER BY priority DESC, id %s "
             "FOR NO KEY UPDATE SKIP LOCKED",
             self.id,
             SQL("AND id = ANY(%s)", tickets.ids) if tickets is not None else SQL(),
+            SQL("AND (priority < %s OR (priority = %s AND id > %s))", after[0], after[0], after[1])
+            if after
+            else SQL(),
             SQL("LIMIT %s", limit) if limit else SQL(),
         )
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(query, log_exceptions=False)
-                return [row[0] for row in self.env.cr.fetchall()]
+                return self.env.cr.fetchall()
         except CLAIM_RACE_ERRORS:
             _logger.info(
                 "Queue %s: candidate tickets changed by another worker, retry later", self.id
@@ -456,21 +511,26 @@ class CrmSupportQueue(models.Model):
         skilled = agents.filtered(lambda a: needed <= a.skill_ids)
         return self._routing_rank_least_open(ticket, skilled, load_by_agent)
 
-    def _assign_queue_tickets(self, tickets):
+    def _assign_queue_tickets(self, tickets, agents=None, load_by_agent=None):
+        """Give each of ``tickets`` to the best agent with room.
+
+        :param agents: available agents and ``load_by_agent`` their open
+            ticket counts (updated in place); read when not given
+        :return: the tickets assigned
+        """
         self.ensure_one()
-        agents, load_by_agent = self._get_available_agents()
+        if agents is None:
+            agents, load_by_agent = self._get_available_agents()
         if not agents:
             return tickets.browse()
-        tickets.flush_recordset()
-        agents.flush_recordset()
-        claimed = {}
+        assigned = tickets.browse()
         for ticket in tickets:
             for agent in self._routing_rank_agents(ticket, agents, load_by_agent):
                 result = self._claim_ticket(ticket, agent)
                 if result == "claimed":
-                    claimed[ticket.id] = agent
+                    assigned |= ticket
                     load_by_agent[agent.id] += 1
-                    agent.invalidate_recordset(["last_assignment_date"])
+                    ticket._routing_after_assign(agent.user_id)
                     break
                 if result == "ticket_gone":
                     break
@@ -478,14 +538,11 @@ class CrmSupportQueue(models.Model):
                     # Another worker gave this agent a ticket after our snapshot:
                     # leave the agent to that worker for the rest of the batch.
                     load_by_agent[agent.id] = agent.capacity
-        assigned = tickets.browse(list(claimed))
-        assigned.invalidate_recordset(["user_id", "date_assign", "write_date", "write_uid"])
-        for ticket in assigned:
-            ticket._routing_after_assign(claimed[ticket.id].user_id)
         return assigned
 
     def _claim_ticket(self, ticket, agent):
-        """Claim one ticket for one agent in a savepoint.
+        """Claim one ticket for one agent: lock both rows in a savepoint, check
+        the agent's room under the lock, then assign through the ORM.
 
         :return: "claimed", "ticket_gone" (taken, locked or closed by someone
             else), "agent_busy" (agent locked by another worker or full) or
@@ -493,6 +550,8 @@ class CrmSupportQueue(models.Model):
         """
         cr = self.env.cr
         step = "ticket"
+        # Assignments written earlier in this transaction count in the recount.
+        self.env["crm.support.ticket"].flush_model(["user_id", "is_closed"])
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
@@ -528,25 +587,6 @@ class CrmSupportQueue(models.Model):
                 )
                 if cr.fetchone()[0] >= agent.capacity:
                     return "agent_busy"
-                cr.execute(
-                    SQL(
-                        "UPDATE crm_support_agent "
-                        "SET last_assignment_date = now() at time zone 'UTC' WHERE id = %s",
-                        agent.id,
-                    ),
-                    log_exceptions=False,
-                )
-                cr.execute(
-                    SQL(
-                        "UPDATE crm_support_ticket SET user_id = %s, "
-                        "date_assign = now() at time zone 'UTC', "
-                        "write_date = now() at time zone 'UTC', write_uid = %s WHERE id = %s",
-                        agent.user_id.id,
-                        self.env.uid,
-                        ticket.id,
-                    ),
-                    log_exceptions=False,
-                )
         except CLAIM_RACE_ERRORS:
             _logger.info(
                 "Ticket %s: lost the claim race on the %s for agent %s, skipped",
@@ -555,4 +595,10 @@ class CrmSupportQueue(models.Model):
                 agent.id,
             )
             return "ticket_gone" if step == "ticket" else "agent_lost"
+        # Both rows stay locked until the transaction ends (locks outlive the
+        # released savepoint): write as a manager would, with tracking,
+        # followers and the assignment notification.
+        now = fields.Datetime.now()
+        agent.write({"last_assignment_date": now})
+        ticket.write({"user_id": agent.user_id.id, "date_assign": now})
         return "claimed"

@@ -1,11 +1,13 @@
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
-from pytz import utc
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 from odoo.tools.mail import email_normalize, email_normalize_all, email_split_tuples
 
 _logger = logging.getLogger(__name__)
@@ -129,7 +131,8 @@ class CrmSupportTicket(models.Model):
     channel_id = fields.Many2one(
         "crm.interaction.channel",
         string="Received via",
-        default=lambda self: self.env.ref(
+        # An id from the cached xmlid lookup: no query per new ticket.
+        default=lambda self: self.env["ir.model.data"]._xmlid_to_res_id(
             "crm_unified.interaction_channel_phone", raise_if_not_found=False
         ),
     )
@@ -154,17 +157,21 @@ class CrmSupportTicket(models.Model):
     first_response_date = fields.Datetime(readonly=True, copy=False)
     first_response_working_hours = fields.Float(
         string="Working Hours to First Response",
-        readonly=True,
+        compute="_compute_working_durations",
+        store=True,
         copy=False,
         aggregator="avg",
-        help="Working hours of the queue's calendar from creation to the first agent answer.",
+        help="Working hours of the queue's calendar (holidays excluded) from creation to "
+        "the first agent answer.",
     )
     close_working_hours = fields.Float(
         string="Working Hours to Close",
-        readonly=True,
+        compute="_compute_working_durations",
+        store=True,
         copy=False,
         aggregator="avg",
-        help="Working hours of the queue's calendar from creation to closing.",
+        help="Working hours of the queue's calendar (holidays excluded) from creation to "
+        "closing; 0 while open.",
     )
     last_customer_message_date = fields.Datetime(readonly=True, copy=False)
     auto_close_notice_date = fields.Datetime(
@@ -209,6 +216,34 @@ class CrmSupportTicket(models.Model):
             ticket.sla_deadline = min(deadlines) if deadlines else False
             ticket.sla_failed = any(line.state in ("failed", "reached_late") for line in lines)
 
+    @api.depends(
+        "create_date",
+        "first_response_date",
+        "close_date",
+        "queue_id.resource_calendar_id",
+        "queue_id.company_id",
+    )
+    def _compute_working_durations(self):
+        """Both durations of the batch from one working-interval computation
+        per calendar; recomputed too when the calendar's working hours or
+        holidays change (see ``crm.support.ticket.sla._sla_follow_calendars``)."""
+        requests = []
+        for ticket in self:
+            calendar = ticket.queue_id.resource_calendar_id
+            company = ticket.queue_id.company_id
+            for end in (ticket.first_response_date, ticket.close_date):
+                start = min(ticket.create_date or end, end) if end else False
+                requests.append((calendar, company, start, end))
+        hours = iter(self.env["resource.calendar"]._support_hours_between(requests))
+        for ticket in self:
+            ticket.first_response_working_hours = next(hours)
+            ticket.close_working_hours = next(hours)
+
+    def _recompute_working_durations(self):
+        """Compute the working-hours durations again at the next flush."""
+        for fname in ("first_response_working_hours", "close_working_hours"):
+            self.env.add_to_compute(self._fields[fname], self)
+
     def _compute_access_url(self):  # pylint: disable=missing-return
         # compute methods return nothing: there is no result of super() to pass on
         super()._compute_access_url()
@@ -240,14 +275,16 @@ class CrmSupportTicket(models.Model):
             [vals["queue_id"] for vals in vals_list if vals.get("queue_id")]
         )
         company_by_queue = {queue.id: queue.company_id for queue in queues}
+        needing = defaultdict(list)
         for vals in vals_list:
             if vals.get("reference", "/") == "/":
                 company = company_by_queue.get(vals.get("queue_id"), self.env.company)
-                vals["reference"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("crm.support.ticket")
-                    or "/"
-                )
+                needing[company].append(vals)
             vals.setdefault("date_last_stage_update", now)
+        for company, company_vals in needing.items():
+            references = self._next_references(company, len(company_vals))
+            for vals, reference in zip(company_vals, references, strict=True):
+                vals["reference"] = reference
         tickets = super().create(vals_list)
         tickets._subscribe_salespersons()
         tickets._sla_apply()
@@ -255,6 +292,36 @@ class CrmSupportTicket(models.Model):
         if not self._is_machine_message():
             tickets._log_support_event("created")
         return tickets
+
+    @api.model
+    def _next_references(self, company, count):
+        """``count`` ticket references of the company's ticket sequence, as
+        ``ir.sequence.next_by_code`` would give them one by one, but with one
+        query for all the numbers of a standard (gap-allowed) sequence.
+
+        :return: list of ``count`` strings ("/" when the company has no sequence)
+        """
+        Sequence = self.env["ir.sequence"].with_company(company)
+        Sequence.check_access("read")
+        sequence = Sequence.search(
+            [("code", "=", "crm.support.ticket"), ("company_id", "in", [company.id, False])],
+            order="company_id",
+            limit=1,
+        )
+        if not sequence:
+            return ["/"] * count
+        date = self.env.context.get("ir_sequence_date", fields.Date.today())
+        if sequence.implementation != "standard":
+            return [sequence._next(sequence_date=date) for _i in range(count)]
+        pg_name = f"ir_sequence_{sequence.id:03d}"
+        formatter = sequence.with_context(ir_sequence_date=date)
+        if sequence.use_date_range:
+            date_range = sequence._get_current_sequence(sequence_date=date)
+            pg_name = f"ir_sequence_{sequence.id:03d}_{date_range.id:03d}"
+            formatter = formatter.with_context(ir_sequence_date_range=date_range.date_from)
+        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_name, count))
+        numbers = sorted(row[0] for row in self.env.cr.fetchall())
+        return [formatter.get_next_char(number) for number in numbers]
 
     def write(self, vals):
         if "stage_id" in vals:
@@ -300,7 +367,7 @@ class CrmSupportTicket(models.Model):
             closing._log_support_event("closed")
             closing.filtered(lambda t: t.use_rating and t.partner_id)._send_rating_request()
         if reopening:
-            reopening.write({"close_date": False, "close_working_hours": 0.0})
+            reopening.write({"close_date": False})
             reopening.sla_status_ids.sudo().filtered(
                 lambda line: line.target_type == "resolution"
             )._unreach()
@@ -441,38 +508,8 @@ class CrmSupportTicket(models.Model):
     # ---- Working time ----
 
     def _set_close_date(self, when):
-        """Close time and working hours from creation to close, for the batch."""
-        hours = self._working_hours_from_creation(when)
-        for ticket in self:
-            ticket.write({"close_date": when, "close_working_hours": hours[ticket.id]})
-
-    def _working_hours_from_creation(self, end):
-        """Working hours of each ticket's queue calendar (public holidays
-        excluded) from the ticket's creation to ``end``.
-
-        One working-interval computation per calendar for the whole batch, then
-        each ticket sums the part of those intervals inside its own window.
-
-        :return: {ticket id: hours}
-        """
-        result = {}
-        end_utc = utc.localize(end)
-        for calendar, tickets in self.grouped(lambda t: t.queue_id.resource_calendar_id).items():
-            starts = {
-                ticket.id: utc.localize(min(ticket.create_date or end, end)) for ticket in tickets
-            }
-            if not calendar:
-                for ticket_id, start in starts.items():
-                    result[ticket_id] = (end_utc - start).total_seconds() / 3600
-                continue
-            intervals = calendar._work_intervals_batch(min(starts.values()), end_utc)[False]
-            for ticket_id, start in starts.items():
-                seconds = sum(
-                    max((min(stop, end_utc) - max(begin, start)).total_seconds(), 0.0)
-                    for begin, stop, _meta in intervals
-                )
-                result[ticket_id] = round(seconds / 3600, 4)
-        return result
+        """Close time (naive UTC) of the batch; the working hours to close follow."""
+        self.write({"close_date": when})
 
     # ---- Messages ----
 
@@ -499,12 +536,7 @@ class CrmSupportTicket(models.Model):
         now = message.date or fields.Datetime.now()
         first = not self.first_response_date
         if first:
-            self.write(
-                {
-                    "first_response_date": now,
-                    "first_response_working_hours": self._working_hours_from_creation(now)[self.id],
-                }
-            )
+            self.write({"first_response_date": now})
         self.sla_status_ids._reach(("first_response", "next_reply"), now)
         self._log_support_event("first_answer" if first else "agent_message", message=message)
 
@@ -691,44 +723,101 @@ class CrmSupportTicket(models.Model):
     def _cron_auto_close(self, batch_size=500):
         """Tickets waiting for the customer (SLA-paused stage) with no news for
         the queue's auto-close delay get a notice; one day after the notice,
-        still silent, they are closed."""
+        still silent, they are closed.
+
+        Only tickets with an action due are read (see ``_auto_close_due_sql``),
+        the longest overdue first; a handled ticket leaves the due set (notice
+        sent, or closed), so no ticket can starve. Rows are locked with
+        ``SKIP LOCKED``: a concurrent run skips them. Queues without a closing
+        stage are left out (they could never close what they announce).
+
+        :param batch_size: tickets handled by this run; the real number of due
+            tickets left is reported to ``ir.cron`` so it runs again at once
+        """
         now = fields.Datetime.now()
-        waiting = self.search(
-            [
-                ("queue_id.auto_close_days", ">", 0),
-                ("stage_id.pause_sla", "=", True),
-                ("is_closed", "=", False),
-            ],
-            limit=batch_size,
-        )
-        to_notify = self.browse()
-        to_close = self.browse()
-        for ticket in waiting:
-            silent_since = max(
-                filter(None, [ticket.date_last_stage_update, ticket.last_customer_message_date])
-            )
-            if ticket.auto_close_notice_date:
-                if ticket.auto_close_notice_date + timedelta(days=1) <= now:
-                    to_close |= ticket
-            elif silent_since + timedelta(days=ticket.queue_id.auto_close_days) <= now:
-                to_notify |= ticket
-        for ticket in to_notify:
-            ticket.message_post(
-                body=self.env._(
-                    "We have not heard from you for a while. Without an answer, "
-                    "ticket %(ref)s will be closed tomorrow.",
-                    ref=ticket.reference,
-                ),
-                partner_ids=ticket.partner_id.ids,
-                message_type="auto_comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        to_notify.write({"auto_close_notice_date": now})
+        self.env.flush_all()
+        rows = self._lock_auto_close_due(now, batch_size)
+        if rows is None:
+            return
+        to_notify = self.browse([ticket_id for ticket_id, noticed in rows if not noticed])
+        to_close = self.browse([ticket_id for ticket_id, noticed in rows if noticed])
+        # Notices go through the mail queue instead of one send per ticket.
+        for ticket in to_notify.with_context(mail_notify_force_send=False):
+            ticket._auto_close_send_notice(now)
         for queue, tickets in to_close.grouped("queue_id").items():
             stage = queue.stage_ids.filtered("is_closed")[:1]
-            if stage:
-                tickets.write({"stage_id": stage.id})
-        self.env["ir.cron"]._notify_progress(done=len(to_notify) + len(to_close), remaining=0)
+            tickets.write({"stage_id": stage.id})
+        self.env.flush_all()
+        self.env["ir.cron"]._notify_progress(
+            done=len(rows), remaining=self._count_auto_close_due(now)
+        )
+
+    def _auto_close_send_notice(self, now):
+        """Tell the customer the ticket closes tomorrow without an answer."""
+        self.ensure_one()
+        self.message_post(
+            body=self.env._(
+                "We have not heard from you for a while. Without an answer, "
+                "ticket %(ref)s will be closed tomorrow.",
+                ref=self.reference,
+            ),
+            partner_ids=self.partner_id.ids,
+            message_type="auto_comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.auto_close_notice_date = now
+
+    @api.model
+    def _auto_close_due_sql(self, now):
+        """FROM/WHERE of tickets with an auto-close action due at ``now``, and
+        the SQL expression of when it became due."""
+        due_at = SQL(
+            "CASE WHEN ticket.auto_close_notice_date IS NOT NULL "
+            "THEN ticket.auto_close_notice_date + interval '1 day' "
+            "ELSE GREATEST(ticket.date_last_stage_update, ticket.last_customer_message_date) "
+            "+ make_interval(days => queue.auto_close_days) END"
+        )
+        from_where = SQL(
+            "FROM crm_support_ticket ticket "
+            "JOIN crm_support_queue queue ON queue.id = ticket.queue_id "
+            "JOIN crm_support_stage stage ON stage.id = ticket.stage_id "
+            "WHERE ticket.active AND ticket.is_closed IS NOT TRUE AND stage.pause_sla "
+            "AND queue.auto_close_days > 0 AND %(due_at)s <= %(now)s "
+            "AND EXISTS (SELECT 1 FROM crm_support_queue_stage_rel rel "
+            "JOIN crm_support_stage closing ON closing.id = rel.stage_id "
+            "WHERE rel.queue_id = queue.id AND closing.is_closed)",
+            due_at=due_at,
+            now=now,
+        )
+        return from_where, due_at
+
+    @api.model
+    def _lock_auto_close_due(self, now, limit):
+        """``[(ticket id, notice already sent)]`` of due tickets, longest
+        overdue first, locked; None when a concurrent run changed them."""
+        from_where, due_at = self._auto_close_due_sql(now)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT ticket.id, ticket.auto_close_notice_date IS NOT NULL %s "
+                        "ORDER BY %s, ticket.id LIMIT %s FOR NO KEY UPDATE OF ticket SKIP LOCKED",
+                        from_where,
+                        due_at,
+                        limit,
+                    ),
+                    log_exceptions=False,
+                )
+                return self.env.cr.fetchall()
+        except pg_errors.SerializationFailure:
+            _logger.info("Auto-close: tickets changed by a concurrent run, retry later")
+            return None
+
+    @api.model
+    def _count_auto_close_due(self, now):
+        from_where, _due_at = self._auto_close_due_sql(now)
+        self.env.cr.execute(SQL("SELECT count(*) %s", from_where))
+        return self.env.cr.fetchone()[0]
 
     # ---- Interactions (customer history) ----
 
@@ -781,7 +870,9 @@ class CrmSupportTicket(models.Model):
             # Closing and SLA breaches are things the company did, not contacts.
             "kind": "event" if event in ("closed", "sla_breach") else "touch",
             "direction": directions[event],
-            "department_id": self.env.ref("crm_unified.interaction_department_support").id,
+            "department_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                "crm_unified.interaction_department_support"
+            ),
             "user_id": (
                 message.author_id.user_ids[:1].id
                 if message and event != "customer_message"

@@ -163,3 +163,14 @@ class SupportCommon(MailCommon):
         )
         ticket.invalidate_recordset(["create_date"])
         return ticket
+
+    def _run_cron_method(self, cron_xmlid, method, *args, **kwargs):
+        """Run a cron's method as ir.cron does, with a progress record.
+
+        :return: (done, remaining) as the method reported them
+        """
+        cron = self.env.ref(cron_xmlid)
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        model = self.env[cron.model_id.model].with_context(ir_cron_progress_id=progress.id)
+        getattr(model, method)(*args, **kwargs)
+        return progress.done, progress.remaining

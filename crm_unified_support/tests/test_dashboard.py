@@ -3,6 +3,7 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import SupportCommon
 
@@ -70,7 +71,7 @@ class TestDashboard(SupportCommon):
         self.env.invalidate_all()
         before = self.cr.sql_log_count
         queues._compute_ticket_counts()
-        queues._compute_rating_avg()
+        queues._compute_rating_percentage_satisfaction()
         return self.cr.sql_log_count - before
 
     def test_dashboard_kpis_of_each_queue(self):
@@ -150,3 +151,23 @@ class TestDashboard(SupportCommon):
         action = self.queue.with_user(self.user_support_manager).action_view_ticket_flow()
         self.assertEqual(action["res_model"], "crm.support.ticket.flow.report")
         self.assertEqual(action["domain"], [("queue_id", "=", self.queue.id)])
+
+    def test_satisfaction_counts_the_period_only(self):
+        """Queue ratings come from rating.parent.mixin: the last 30 days by
+        default, any period through the ``rating_period_days`` context key."""
+        _t_due, _t_tomorrow, _t_failed, rated, _t_other = self._build_data_set()
+        old_rating = rated.rating_ids.filtered(lambda r: r.rating == 2)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE rating_rating SET write_date = now() - interval '45 days' WHERE id = %s",
+                old_rating.id,
+            )
+        )
+        self.env.invalidate_all()
+        self.assertEqual((self.queue.rating_avg, self.queue.rating_count), (4.0, 1))
+        self.assertEqual(self.queue.rating_percentage_satisfaction, 100)
+        queue = self.queue.with_context(rating_period_days=60)
+        self.assertEqual((queue.rating_avg, queue.rating_count), (3.0, 2))
+        queue = self.queue.with_context(rating_period_days=0)
+        self.assertEqual((queue.rating_avg, queue.rating_count), (3.0, 2), "0 = every rating")
