@@ -549,9 +549,20 @@ class CrmSupportTicket(models.Model):
             return
         now = message.date or fields.Datetime.now()
         self.write({"last_customer_message_date": now, "auto_close_notice_date": False})
-        if self.first_response_date and not self.is_closed:
+        if self._sla_next_reply_starts(message):
             self._sla_open_next_reply(now)
         self._log_support_event("customer_message", message=message)
+
+    def _sla_next_reply_starts(self, message):
+        """Whether a customer message starts a next-reply clock: the ticket has
+        had a first answer and is open. Extension point for messages that must
+        not start it (a message sent by a machine, for instance).
+
+        :param message: the customer's mail.message
+        :return: bool
+        """
+        self.ensure_one()
+        return bool(self.first_response_date) and not self.is_closed
 
     def _sla_open_next_reply(self, now):
         self.ensure_one()

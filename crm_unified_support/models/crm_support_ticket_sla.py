@@ -144,13 +144,20 @@ class CrmSupportTicketSla(models.Model):
 
     @api.depends("deadline", "reached_date", "state")
     def _compute_exceeded_hours(self):
+        """Working hours past the deadline, for the whole batch at once."""
         now = fields.Datetime.now()
-        for line in self:
-            end = line.reached_date or (now if line.state == "failed" else False)
-            if not end or not line.deadline or end <= line.deadline:
-                line.exceeded_hours = 0.0
-            else:
-                line.exceeded_hours = line._working_hours_between(line.deadline, end)
+        requests = [
+            (
+                line.queue_id.resource_calendar_id,
+                line.queue_id.company_id,
+                line.deadline,
+                line.reached_date or (now if line.state == "failed" else False),
+            )
+            for line in self
+        ]
+        hours = self.env["resource.calendar"]._support_hours_between(requests)
+        for line, exceeded in zip(self, hours, strict=True):
+            line.exceeded_hours = exceeded
 
     # ---- Working-time helpers ----
 

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 from pytz import utc
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import SupportCommon
 
@@ -227,3 +228,37 @@ class TestSlaFollowsCalendar(SupportCommon):
             )
             stock = stock.astimezone(utc).replace(tzinfo=None)
             self.assertEqual(ours, stock, f"{hours} h from {start}")
+
+    def test_working_hours_durations_follow_the_calendar(self):
+        """Time to first response (working hours) is a stored compute: it
+        follows a holiday added or removed inside the measured period and a
+        change of the queue's calendar.
+
+        Created Fri 15:00 local, answered Mon 16 March 10:30 local (09:30 UTC):
+        Fri 15-17 (2 h) + Mon 08-10:30 (2.5 h) = 4.5 h; with Monday a holiday:
+        2 h; on the 09-17 UTC calendar: Fri 14-17 (3 h) + Mon 09-09:30 = 3.5 h.
+        """
+        ticket, _line = self._new_ticket()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_support_ticket SET create_date = %s WHERE id = %s",
+                datetime(2026, 3, 13, 14, 0),
+                ticket.id,
+            )
+        )
+        ticket.invalidate_recordset(["create_date"])
+        with freeze_time("2026-03-16 09:30:00"):
+            ticket.with_user(self.user_support).message_post(
+                body="Answer", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.assertAlmostEqual(ticket.first_response_working_hours, 4.5)
+        holiday = self._monday_holiday()
+        self.env.flush_all()
+        self.assertAlmostEqual(ticket.first_response_working_hours, 2.0)
+        holiday.unlink()
+        self.env.flush_all()
+        self.assertAlmostEqual(ticket.first_response_working_hours, 4.5)
+        self.queue.resource_calendar_id = self.calendar
+        self.env.flush_all()
+        self.assertAlmostEqual(ticket.first_response_working_hours, 3.5)
