@@ -67,6 +67,14 @@ class CrmUnifiedPortal(CustomerPortal):
         # browser would then post the option's label instead.
         return [(f"{hour:g}", format_hour(hour)) for hour in sorted(hours)]
 
+    def _crm_languages(self, partner_sudo):
+        """(code, name) of the installed languages, plus the customer's own when
+        it is no longer installed, so that saving the form never changes it."""
+        languages = request.env["res.lang"].get_installed()
+        if partner_sudo.lang and partner_sudo.lang not in dict(languages):
+            languages = [(partner_sudo.lang, partner_sudo.lang), *languages]
+        return languages
+
     def _crm_preferences_values(self, partner, **extra):
         # sudo: portal users have no access to CRM models; only the current
         # user's own partner and the public channel list are read.
@@ -83,7 +91,7 @@ class CrmUnifiedPortal(CustomerPortal):
                 # longer a portal channel, so that saving never clears it silently.
                 "preferred_channels": channels | partner_sudo.preferred_channel_stated_id,
                 "consents": consents,
-                "languages": request.env["res.lang"].get_installed(),
+                "languages": self._crm_languages(partner_sudo),
                 "hour_options": self._crm_hour_options(partner_sudo),
                 "quiet_hour_values": {
                     "quiet_hour_start": f"{partner_sudo.quiet_hour_start:g}",
@@ -120,20 +128,27 @@ class CrmUnifiedPortal(CustomerPortal):
         env = request.env
         channels = self._crm_portal_channels()
         errors = []
+        # sudo: the current user's own partner, see _crm_preferences_values
+        partner_sudo = partner.sudo()
+        # What the page showed: only the choices the customer changed are
+        # recorded (a consent the customer did not touch is not "given on the
+        # portal", e.g. an opt-out shown because of a blacklist).
+        shown = partner_sudo._crm_get_consent(channels.mapped("code"))[partner.id]
         states = {}
         for channel in channels:
             state = post.get(f"consent_{channel.code}")
             if state is None:
                 continue
             if state in CONSENT_STATES:
-                states[channel.code] = state
+                if state != shown.get(channel.code):
+                    states[channel.code] = state
             else:
                 errors.append(env._("Choose Yes or No for %(channel)s.", channel=channel.name))
         vals = {}
         if "preferred_channel_id" in post:
             preferred = (post["preferred_channel_id"] or "").strip()
             # sudo: the customer's own stated channel, see _crm_preferences_values
-            offered = channels | partner.sudo().preferred_channel_stated_id
+            offered = channels | partner_sudo.preferred_channel_stated_id
             preferred_channel = offered.filtered(lambda c: str(c.id) == preferred)
             if not preferred:
                 vals["preferred_channel_stated_id"] = False
@@ -156,7 +171,7 @@ class CrmUnifiedPortal(CustomerPortal):
             else:
                 vals[fname] = hour
         lang = post.get("lang")
-        if lang:
+        if lang and lang != partner_sudo.lang:
             if lang in dict(env["res.lang"].get_installed()):
                 vals["lang"] = lang
             else:

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.crm_unified.controllers.portal import format_hour, parse_hour
 
@@ -125,6 +125,27 @@ class TestPortalPreferences(HttpCase):
         self.assertIn("Your preferences have been saved", response.text)
         self.assertEqual((self.partner.quiet_hour_start, self.partner.quiet_hour_end), (21.5, 7.25))
         self.assertEqual(self.partner.preferred_channel_stated_id, visit)
+
+    def test_untouched_choices_are_not_recorded_as_given_on_the_portal(self):
+        """An opt-out shown because of a blacklist or a language no longer
+        installed survive a save, and no consent is invented."""
+        self.env["mail.blacklist"]._add("prefs@example.com")
+        self.partner.consent_ids.unlink()
+        # a language no longer installed (the ORM refuses to set one)
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET lang = 'fr_BE' WHERE id = %s", self.partner.id)
+        )
+        self.env.invalidate_all()
+        self.authenticate("prefs_portal", "prefs_portal")
+        values = self._browser_form()
+        self.assertEqual((values["consent_email"], values["lang"]), ("opt_out", "fr_BE"))
+        response = self._post(values)
+        self.assertIn("Your preferences have been saved", response.text)
+        self.assertFalse(self.partner.consent_ids, "nothing the customer did not touch")
+        self.assertEqual(self.partner.lang, "fr_BE")
+        self.assertEqual(
+            self.partner._crm_get_consent(["email"])[self.partner.id]["email"], "opt_out"
+        )
 
     def test_option_label_posted_as_value_is_understood(self):
         """A page cached before the fix posts the labels ("22:00") of the options."""
