@@ -97,7 +97,13 @@ class CrmCampaignPlanner(models.AbstractModel):
         rules = self._get_rules(campaign)
         if not rules or limit <= 0:
             return []
-        batch_ids = self._next_batch_ids(campaign, rules, limit)
+        # Customers are planned by increasing id: start after the last one planned
+        # (cheap, does not rescan what is done), then from the start for customers
+        # that joined the audience with a lower id.
+        last = self._get_last_planned_partner_id(campaign)
+        batch_ids = self._next_batch_ids(campaign, rules, limit, after_id=last) if last else []
+        if not batch_ids:
+            batch_ids = self._next_batch_ids(campaign, rules, limit)
         if not batch_ids:
             return []
         now = now or fields.Datetime.now()
@@ -108,6 +114,19 @@ class CrmCampaignPlanner(models.AbstractModel):
         self.env.flush_all()
         self.env.invalidate_all()
         return created_ids
+
+    @api.model
+    def _get_last_planned_partner_id(self, campaign):
+        """Highest customer id with a live delivery in the campaign (0 when none)."""
+        self.env["crm.campaign.delivery"].flush_model(["campaign_id", "partner_id", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT MAX(partner_id) FROM crm_campaign_delivery "
+                "WHERE campaign_id = %s AND state NOT IN ('cancelled', 'failed')",
+                campaign.id,
+            )
+        )
+        return rows[0][0] or 0
 
     @api.model
     def _get_rules(self, campaign, rules=None):

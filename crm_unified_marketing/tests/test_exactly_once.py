@@ -201,3 +201,22 @@ class TestExactlyOnce(CampaignCommon):
             trace.copy({"mass_mailing_id": trace.mass_mailing_id.id})
             self.env.flush_all()
         self.assertIn("mailing_trace_crm_campaign_delivery_uniq", str(caught.exception))
+
+    def test_dispatch_backlog_larger_than_batch_reports_real_remaining(self):
+        self._use_channel(self.ch_email)
+        deliveries = self._plan_due()
+        self.assertEqual(len(deliveries), 8)
+        # one customer withdraws consent: cancelled, not remaining
+        self.env["mail.blacklist"].create({"email": self.partners[0].email})
+        cron = self.env.ref("crm_unified_marketing.ir_cron_dispatch")
+        progress = []
+        with self.mock_mail_gateway():
+            for _call in range(4):
+                record = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+                with self.env.cr.savepoint():
+                    self.Delivery.with_context(ir_cron_progress_id=record.id)._cron_dispatch(
+                        batch_size=3
+                    )
+                progress.append((record.done, record.remaining))
+        self.assertEqual(progress, [(3, 5), (3, 2), (2, 0), (0, 0)])
+        self.assertEqual(len(deliveries.filtered(lambda d: d.state == "sent")), 7)

@@ -126,3 +126,14 @@ class TestPlanningBatches(CampaignCommon):
             savepoint.rollback()
         self.env["crm.campaign.planner"]._plan_campaigns(self.campaign)
         self.assertEqual(self._snapshot(), by_batches)
+
+    def test_customer_joining_with_a_lower_id_is_planned_too(self):
+        """Planning starts after the last planned id, then looks back from the start."""
+        late = self.customers[:1]
+        self.segment.partner_ids = [Command.unlink(late.id)]
+        self._run_cron_until_done(batch_size=5)
+        self.assertNotIn(late, self.campaign.delivery_ids.partner_id)
+        self.segment.partner_ids = [Command.link(late.id)]
+        self.assertEqual(self.env["crm.campaign.planner"]._count_unplanned(self.campaign), 1)
+        self.assertEqual(self._run_cron(batch_size=5), (1, 0))
+        self.assertIn(late, self.campaign.delivery_ids.partner_id)
