@@ -15,3 +15,4 @@ from . import test_portal_offers_visibility
 from . import test_caps
 from . import test_properties
 from . import test_template_guard
+from . import test_unsubscribe
