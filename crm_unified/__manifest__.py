@@ -1,6 +1,6 @@
 {
     "name": "CRM Unified",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "sequence": 16,
     "summary": "One customer history across sales, marketing and support, "
@@ -61,5 +61,6 @@
             "crm_unified/static/tests/tours/*.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
 }

@@ -22,4 +22,5 @@ from . import res_users
 from . import res_partner_timeline
 from . import base_partner_merge_automatic_wizard
 from . import crm_interaction_demo
+from . import crm_interaction_backfill
 from . import res_partner_card

@@ -18,25 +18,11 @@ class AccountMove(models.Model):
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
-        invoices = self.filtered(lambda move: move.partner_id)
-        if invoices:
-            # "in payment" then "paid" both call this hook: log the payment once.
-            # sudo: only checks whether the event was already captured.
-            already = (
-                self.env["crm.interaction"]
-                .sudo()
-                .search(
-                    [
-                        ("res_model", "=", self._name),
-                        ("res_id", "in", invoices.ids),
-                        ("capture_event", "=", "invoice_paid"),
-                    ]
-                )
-            )
-            logged_ids = set(already.mapped("res_id"))
-            invoices.filtered(lambda move: move.id not in logged_ids)._crm_capture(
-                "_prepare_invoice_paid_interaction_values"
-            )
+        # "in payment" then "paid" both call this hook: the capture key
+        # (account.move,<id>,invoice_paid) is unique, so the payment is logged once.
+        self.filtered(lambda move: move.partner_id)._crm_capture(
+            "_prepare_invoice_paid_interaction_values"
+        )
         return res
 
     # ---- Interaction values (one method per event, extend with super()) ----

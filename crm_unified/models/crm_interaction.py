@@ -1,5 +1,6 @@
 import logging
 
+import psycopg2.errors
 import pytz
 
 from odoo import api, fields, models
@@ -123,6 +124,13 @@ class CrmInteraction(models.Model):
         index="btree_not_null",
         help="Technical name of the captured business event, e.g. sale_order_confirmed.",
     )
+    capture_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Identity of the captured event (source model, id, event[, message or customer]): "
+        "unique in the database, so that live capture and history back-fill never log one "
+        "document event twice. Empty for interactions logged by hand or imported.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -174,6 +182,14 @@ class CrmInteraction(models.Model):
             "crm_interaction_commercial_partner_date_index",
             self._table,
             ["commercial_partner_id", "date DESC", "id DESC"],
+        )
+        # One document event is one interaction, whoever writes it (capture hooks,
+        # back-fill, two workers at once): enforced here, not by a Python check.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS crm_interaction_capture_key_uniq"
+                " ON crm_interaction (capture_key) WHERE capture_key IS NOT NULL"
+            )
         )
         return res
 
@@ -472,16 +488,66 @@ class CrmInteraction(models.Model):
         caller's transaction intact.
         """
         vals_list = [vals for vals in vals_list if vals.get("partner_id")]
-        if not vals_list:
-            return self.browse()
-        try:
-            with self.env.cr.savepoint():
-                # sudo: capture runs as whoever triggered the business action, who
-                # may not have CRM rights; the values are built by our own hooks.
-                return self.sudo()._create_captured(vals_list).sudo(False)
-        except Exception:
-            _logger.exception("Could not log %d customer interaction(s)", len(vals_list))
-            return self.browse()
+        for vals in vals_list:
+            if "capture_key" not in vals and vals.get("capture_event") and vals.get("res_id"):
+                vals["capture_key"] = self._crm_capture_key(
+                    vals.get("res_model"), vals["res_id"], vals["capture_event"]
+                )
+        for attempt in range(2):
+            todo = self._crm_without_logged_keys(vals_list)
+            if not todo:
+                return self.browse()
+            try:
+                with self.env.cr.savepoint():
+                    # sudo: capture runs as whoever triggered the business action, who
+                    # may not have CRM rights; the values are built by our own hooks.
+                    return self.sudo()._create_captured(todo).sudo(False)
+            except psycopg2.errors.UniqueViolation:
+                # Another transaction (back-fill, a second worker) logged the same event
+                # and committed meanwhile: drop what it wrote and try the rest once more.
+                if attempt:
+                    _logger.info("Customer interactions already logged by a concurrent job")
+            except Exception:
+                _logger.exception("Could not log %d customer interaction(s)", len(todo))
+                return self.browse()
+        return self.browse()
+
+    @api.model
+    def _crm_capture_key(self, res_model, res_id, event, ref=None):
+        """Unique identity of a captured event: "model,id,event[,ref]".
+
+        :param ref: what tells apart several events of one kind on one document
+            (the mail.message id of an email or done activity, the customer
+            company of a meeting); None for one-per-document events
+        """
+        parts = [res_model or "", str(res_id), event]
+        if ref:
+            parts.append(str(ref))
+        return ",".join(parts)
+
+    @api.model
+    def _crm_without_logged_keys(self, vals_list):
+        """vals_list without the events already in the database or repeated in the list."""
+        keys = {vals["capture_key"] for vals in vals_list if vals.get("capture_key")}
+        logged = set()
+        if keys:
+            self.flush_model(["capture_key"])
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT capture_key FROM crm_interaction WHERE capture_key = ANY(%s)",
+                    list(keys),
+                )
+            )
+            logged = {key for (key,) in rows}
+        result = []
+        for vals in vals_list:
+            key = vals.get("capture_key")
+            if key:
+                if key in logged:
+                    continue
+                logged.add(key)
+            result.append(vals)
+        return result
 
     def _create_captured(self, vals_list):
         """The one batched create behind `_log_interactions`.

@@ -153,6 +153,9 @@ class CrmInteractionSourceMixin(models.AbstractModel):
             partner_id=partner.id,
             kind="touch",
             direction=direction,
+            capture_key=self.env["crm.interaction"]._crm_capture_key(
+                self._name, self.id, "message", message.id
+            ),
             date=message.date,
             summary=message.body,
             user_id=(message.author_id.user_ids[:1] or self.env.user).id,

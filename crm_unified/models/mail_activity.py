@@ -30,10 +30,30 @@ class MailActivity(models.Model):
             # Marking an activity done must never fail because of the history.
             _logger.exception("Could not prepare interactions for done activities")
             vals_list = []
+        # The order in which super() posts one message per activity (by model).
+        posting_order = [
+            activity.id
+            for data in self._classify_by_model().values()
+            for activity in data["activities"]
+        ]
         result = super(
             MailActivity, self.with_context(crm_interaction_skip_message=True)
         )._action_done(feedback=feedback, attachment_ids=attachment_ids)
-        self.env["crm.interaction"]._log_interactions(vals_list)
+        messages = result[0] if result else self.env["mail.message"]
+        message_by_activity = dict(zip(posting_order, messages, strict=False))
+        Interaction = self.env["crm.interaction"]
+        for vals in vals_list:
+            # The "done" message is the event's identity (and its real date), shared
+            # with the history back-fill.
+            message = message_by_activity.get(vals.pop("activity_id"))
+            if message:
+                vals["date"] = message.date
+                vals["capture_key"] = Interaction._crm_capture_key(
+                    vals["res_model"], vals["res_id"], "activity_done", message.id
+                )
+            else:
+                vals["capture_key"] = False
+        Interaction._log_interactions(vals_list)
         return result
 
     def _crm_prepare_done_interactions(self, feedback):
@@ -85,4 +105,5 @@ class MailActivity(models.Model):
             "company_id": (partner.company_id or self.env.company).id,
             "source": "automatic",
             "capture_event": "activity_done",
+            "activity_id": self.id,
         }

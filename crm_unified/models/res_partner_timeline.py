@@ -188,6 +188,22 @@ class ResPartner(models.Model):
         companies = self.env["res.company"].sudo().search([]).partner_id
         return self - internal - companies
 
+    @api.model
+    def _crm_customer_partner_sql(self, alias):
+        """SQL condition "the partner row `alias` is a customer", as _crm_filter_customers.
+
+        :param str alias: alias of a res_partner row in the query
+        :return: odoo.tools.SQL
+        """
+        table = SQL.identifier(alias)
+        return SQL(
+            "(NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = %s.id"
+            " AND u.share IS NOT TRUE)"
+            " AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = %s.id))",
+            table,
+            table,
+        )
+
     # ---- Actions ----
 
     def action_crm_log_interaction(self):

@@ -15,6 +15,7 @@ from . import test_import_crm_interaction
 from . import test_crm_partner_duplicate
 from . import test_res_partner_profile
 from . import test_customer_touch
+from . import test_history_backfill
 from . import test_segment
 from . import test_consent
 from . import test_portal_preferences
