@@ -32,6 +32,7 @@
         "views/crm_support_ticket_sla_time_views.xml",
         "views/crm_support_queue_views.xml",
         "views/crm_support_dashboard_views.xml",
+        "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_segment_views.xml",

@@ -210,10 +210,7 @@ class ResPartner(models.Model):
     @api.model
     def _crm_timeline_kind_domain(self, kind):
         """Domain of customer touches ("touch") or business events ("event")."""
-        if "kind" in self.env["crm.interaction"]._fields:
-            return [("kind", "=", kind)]
-        # Before interactions had a kind, captured business events carried an event name.
-        return [("capture_event", "!=" if kind == "event" else "=", False)]
+        return [("kind", "=", kind)]
 
     def _crm_timeline_domain(self, filters):
         self.ensure_one()
@@ -265,7 +262,6 @@ class ResPartner(models.Model):
         interactions = interactions[:limit]
         directions = dict(Interaction._fields["direction"]._description_selection(self.env))
         interactions.fetch(["summary"])  # not prefetched by default: one query for the page
-        kinds_event = interactions.filtered_domain(self._crm_timeline_kind_domain("event"))
         # sudo: only the names of the models the page links to are read.
         model_names = {
             model["model"]: model["name"]
@@ -294,7 +290,7 @@ class ResPartner(models.Model):
                     "summary": textwrap.shorten(summary, TIMELINE_SUMMARY_CHARS, placeholder=" …"),
                     "direction": interaction.direction,
                     "direction_label": directions.get(interaction.direction, ""),
-                    "is_event": interaction in kinds_event,
+                    "is_event": interaction.kind == "event",
                     "channel": {
                         "name": interaction.channel_id.name,
                         "icon": interaction.channel_id.icon or "fa-circle-o",

@@ -93,9 +93,11 @@ class CrmCampaignRule(models.Model):
         help="Text of the SMS; also the note of the call task for the salesperson.",
     )
     preview_partner_id = fields.Many2one("res.partner", string="Preview For", check_company=True)
-    preview_subject = fields.Char(compute="_compute_preview")
-    preview_body_html = fields.Html(compute="_compute_preview", sanitize=False)
-    preview_sms_body = fields.Text(compute="_compute_preview")
+    preview_subject = fields.Char(string="Subject Preview", compute="_compute_preview")
+    preview_body_html = fields.Html(
+        string="Email Preview", compute="_compute_preview", sanitize=False
+    )
+    preview_sms_body = fields.Text(string="SMS Text", compute="_compute_preview")
 
     # ---- Channels and time ----
     channel_line_ids = fields.One2many(

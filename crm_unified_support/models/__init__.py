@@ -16,6 +16,7 @@ from . import (
     crm_support_ticket_sla_time,
     crm_support_ticket_type,
     mail_thread,
+    res_config_settings,
     resource_calendar,
     resource_calendar_attendance,
     resource_calendar_leaves,

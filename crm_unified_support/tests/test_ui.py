@@ -116,3 +116,17 @@ class TestUi(HttpCase, SupportCommon):
             "crm_support_my_figures",
             login=agent.login,
         )
+
+    def test_support_block_in_settings(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            settings.support_queue_count, self.env["crm.support.queue"].search_count([])
+        )
+        settings.support_calendar_id = self.calendar
+        settings.execute()
+        self.assertEqual(self.env.company.resource_calendar_id, self.calendar)
+        self.start_tour(
+            "/odoo/action-crm_unified.res_config_settings_action",
+            "crm_support_settings",
+            login="admin",
+        )
