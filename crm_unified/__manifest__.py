@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     # portal: the customer's own contact-preferences page.
     # phone_validation: phone numbers normalised for matching and phone.blacklist.
+    # privacy_lookup: the privacy lookup finds and erases what the addons keep about a person.
     "depends": [
         "contacts",
         "mail",
@@ -18,6 +19,7 @@
         "utm",
         "portal",
         "phone_validation",
+        "privacy_lookup",
     ],
     # phonenumbers: phone numbers matched on their full international form.
     "external_dependencies": {"python": ["phonenumbers"]},
@@ -26,6 +28,7 @@
         "security/ir.model.access.csv",
         "security/crm_interaction_security.xml",
         "security/crm_segment_security.xml",
+        "security/crm_partner_profile_security.xml",
         "data/crm_interaction_channel_data.xml",
         "data/crm_interaction_department_data.xml",
         "data/crm_rfm_label_data.xml",

@@ -2,6 +2,7 @@ from . import crm_coded_mixin
 from . import crm_interaction_channel
 from . import crm_interaction_department
 from . import crm_interaction
+from . import crm_partner_profile
 from . import res_partner
 from . import res_partner_profile
 from . import crm_segment
@@ -20,7 +21,9 @@ from . import mail_message
 from . import mail_activity
 from . import res_users
 from . import res_partner_timeline
+from . import res_partner_privacy
 from . import base_partner_merge_automatic_wizard
 from . import crm_interaction_demo
 from . import crm_interaction_backfill
 from . import res_partner_card
+from . import privacy_lookup_wizard

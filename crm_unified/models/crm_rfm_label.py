@@ -31,8 +31,8 @@ class CrmRfmLabel(models.Model):
 
     def _compute_partner_count(self):
         counts = dict(
-            self.env["res.partner"]._read_group(
-                [("rfm_label_id", "in", self.ids), ("parent_id", "=", False)],
+            self.env["crm.partner.profile"]._read_group(
+                [("rfm_label_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
                 ["rfm_label_id"],
                 ["__count"],
             )

@@ -139,8 +139,29 @@ class CrmSegment(models.Model):
             domain += [("churn_risk", "=", False)]
         return domain
 
+    def _get_member_candidates_domain(self):
+        """The rule, plus: only people a campaign may address.
+
+        Invoice, delivery and other addresses are left out unless the rule
+        itself asks for an address type (a condition on `type`).
+        """
+        self.ensure_one()
+        domain = self._get_partner_domain()
+        mentions_type = any(
+            isinstance(leaf, list | tuple) and leaf and leaf[0] == "type" for leaf in domain
+        )
+        if not mentions_type:
+            domain = [*domain, ("type", "not in", ("invoice", "delivery", "other"))]
+        return domain
+
     def _refresh_members(self):
         """Recompute the stored membership of dynamic segments, set-based.
+
+        A member is a customer (commercial entity), counted once: among the
+        people of one customer matching the rule, the customer itself is kept
+        when it matches, else its first matching contact (lowest id). Profile
+        figures in a rule are those of the segment's company (or of the
+        current company for a segment shared by all companies).
 
         Per segment: one DELETE of the members that no longer match and one
         INSERT of the new ones, both driven by the rule's SQL subquery, so that
@@ -154,12 +175,22 @@ class CrmSegment(models.Model):
         for segment in dynamic:
             # sudo: membership is a property of the segment, the same for every
             # user; the company condition of the segment is part of the domain.
-            query = Partner.sudo()._search(segment._get_partner_domain())
-            members = query.subselect()
+            company = segment.company_id or self.env.company
+            query = (
+                Partner.sudo()
+                .with_context(allowed_company_ids=company.ids)
+                ._search(segment._get_member_candidates_domain())
+            )
+            members = SQL(
+                "SELECT DISTINCT ON (p.commercial_partner_id) p.id FROM res_partner p "
+                "WHERE p.id IN %s ORDER BY p.commercial_partner_id, "
+                "(p.id = p.commercial_partner_id) DESC, p.id",
+                query.subselect(),
+            )
             self.env.execute_query(
                 SQL(
                     "DELETE FROM crm_segment_partner_rel "
-                    "WHERE segment_id = %s AND partner_id NOT IN %s",
+                    "WHERE segment_id = %s AND partner_id NOT IN (%s)",
                     segment.id,
                     members,
                 )
@@ -167,7 +198,7 @@ class CrmSegment(models.Model):
             self.env.execute_query(
                 SQL(
                     "INSERT INTO crm_segment_partner_rel (segment_id, partner_id) "
-                    "SELECT %s, p.id FROM res_partner p WHERE p.id IN %s ON CONFLICT DO NOTHING",
+                    "SELECT %s, m.id FROM (%s) m ON CONFLICT DO NOTHING",
                     segment.id,
                     members,
                 )
@@ -194,21 +225,37 @@ class CrmSegment(models.Model):
         )
 
     @api.model
+    def _claim_queued_segments(self, limit):
+        """Lock and return up to `limit` queued segments, refreshed longest ago first.
+
+        Rows locked by another transaction (a concurrent run) are skipped.
+        """
+        self.flush_model(["refresh_state", "last_refresh_date", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM crm_segment WHERE refresh_state = 'queued' AND active "
+                "ORDER BY last_refresh_date NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in rows])
+
+    @api.model
     def _cron_refresh_segments(self, batch_size=5):
         """Refresh queued segments by batches and report progress to ir.cron.
 
         Once a day every active dynamic segment is queued. Idempotent: a
-        segment refreshed twice gets the same members.
+        segment refreshed twice gets the same members. The remaining count is
+        the real number of queued segments after this batch.
         """
         ICP = self.env["ir.config_parameter"].sudo()  # sudo: cron bookkeeping parameter
         today = fields.Date.to_string(fields.Date.context_today(self))
         if ICP.get_param("crm_unified.segment_full_date") != today:
             self.search([("segment_type", "=", "dynamic")]).write({"refresh_state": "queued"})
             ICP.set_param("crm_unified.segment_full_date", today)
-        queued = self.search([("refresh_state", "=", "queued")], order="id")
-        batch = queued[:batch_size]
+        batch = self._claim_queued_segments(batch_size)
         batch._refresh_members()
-        remaining = len(queued) - len(batch)
+        remaining = self.search_count([("refresh_state", "=", "queued")])
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return True
 

@@ -5,9 +5,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from .crm_interaction import WEEKDAYS
+from .crm_partner_profile import PROFILE_FIELDS
 
 # Customer analytics are internal: portal and non-CRM users do not read them.
 CRM_USER_GROUP = "crm_unified.group_user"
@@ -21,6 +22,26 @@ CHURN_ENGAGEMENT_THRESHOLD = 40.0
 SYNC_RECOMPUTE_LIMIT = 200
 
 SCORE_COLUMNS = {"engagement_score": "float8", "churn_risk": "bool"}
+
+
+def _profile_field(fname=None):
+    """Attributes of a Customer 360 figure read from the current company's profile.
+
+    With fname, the figure is searchable (through _search_crm_profile_field).
+    """
+    values = {
+        "compute": "_compute_crm_profile",
+        "readonly": True,
+        "groups": CRM_USER_GROUP,
+    }
+    if fname:
+
+        def search(records, operator, value):
+            return records._search_crm_profile_field(fname, operator, value)
+
+        search.__name__ = f"_search_{fname}"
+        values["search"] = search
+    return values
 
 
 class ResPartner(models.Model):
@@ -49,19 +70,18 @@ class ResPartner(models.Model):
         "crm.interaction.channel",
         compute="_compute_preferred_channel_id",
         inverse="_inverse_preferred_channel_id",
-        store=True,
-        index="btree_not_null",
+        search="_search_preferred_channel_id",
         help="The effective preferred channel: the customer's own choice (portal) if any, "
-        "else the one set by hand, else the one computed from the history.",
+        "else the one set by hand, else the one computed from the history (in the "
+        "current company).",
     )
     preferred_channel_computed_id = fields.Many2one(
         "crm.interaction.channel",
         string="Preferred Channel (History)",
-        readonly=True,
-        copy=False,
         help="Channel of the customer's own touches (those on sale orders counted double) "
-        "over the last 12 months, each weighted by 0.5^(age in days / 90).",
-        groups=CRM_USER_GROUP,
+        "over the last 12 months in the current company, each weighted by "
+        "0.5^(age in days / 90).",
+        **_profile_field("preferred_channel_computed_id"),
     )
     preferred_channel_manual_id = fields.Many2one(
         "crm.interaction.channel",
@@ -92,12 +112,18 @@ class ResPartner(models.Model):
     crm_profile_date = fields.Datetime(
         string="Profile Computed On", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
-    last_interaction_date = fields.Datetime(readonly=True, copy=False, groups=CRM_USER_GROUP)
+    crm_profile_ids = fields.One2many(
+        "crm.partner.profile", "partner_id", string="Profiles per Company", groups=CRM_USER_GROUP
+    )
+    crm_currency_id = fields.Many2one(
+        "res.currency",
+        string="Profile Currency",
+        compute="_compute_crm_currency_id",
+        help="Currency of the current company, in which the profile amounts are shown.",
+    )
+    last_interaction_date = fields.Datetime(**_profile_field("last_interaction_date"))
     last_interaction_channel_id = fields.Many2one(
-        "crm.interaction.channel",
-        readonly=True,
-        copy=False,
-        groups=CRM_USER_GROUP,
+        "crm.interaction.channel", **_profile_field("last_interaction_channel_id")
     )
     days_since_last_contact = fields.Integer(
         compute="_compute_days_since_last_contact",
@@ -105,114 +131,76 @@ class ResPartner(models.Model):
         groups=CRM_USER_GROUP,
     )
     interaction_count_12m = fields.Integer(
-        string="Interactions (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
+        string="Interactions (12 Months)", **_profile_field("interaction_count_12m")
     )
     inbound_count_12m = fields.Integer(
         string="Customer Touches (12 Months)",
-        readonly=True,
-        copy=False,
         help="Contacts the customer initiated over the last 12 months (emails, calls, portal "
         "messages, clicks...); business events such as an order confirmed are not counted.",
-        groups=CRM_USER_GROUP,
+        **_profile_field("inbound_count_12m"),
     )
     last_touch_date = fields.Datetime(
         string="Last Customer Touch",
-        readonly=True,
-        copy=False,
         help="Last contact the customer initiated, within the last 12 months.",
-        groups=CRM_USER_GROUP,
+        **_profile_field("last_touch_date"),
     )
     interaction_channel_counts = fields.Json(
         string="Interactions per Channel (12 Months)",
-        readonly=True,
-        copy=False,
         help="Channel code -> number of interactions over the last 12 months.",
-        groups=CRM_USER_GROUP,
+        **_profile_field(),
     )
     contact_time_histogram = fields.Json(
-        readonly=True,
-        copy=False,
         help="'weekday-hour' (Monday = 0, customer's time zone) -> number of the customer's "
         "own touches over the last 12 months.",
-        groups=CRM_USER_GROUP,
+        **_profile_field(),
     )
-    crm_order_count = fields.Integer(
-        string="Confirmed Orders", readonly=True, copy=False, groups=CRM_USER_GROUP
-    )
+    crm_order_count = fields.Integer(string="Confirmed Orders", **_profile_field("crm_order_count"))
     crm_order_count_12m = fields.Integer(
-        string="Confirmed Orders (12 Months)", readonly=True, copy=False, groups=CRM_USER_GROUP
+        string="Confirmed Orders (12 Months)", **_profile_field("crm_order_count_12m")
     )
     sale_revenue_total = fields.Monetary(
-        string="Revenue",
-        currency_field="currency_id",
-        readonly=True,
-        copy=False,
-        groups=CRM_USER_GROUP,
+        string="Revenue", currency_field="crm_currency_id", **_profile_field("sale_revenue_total")
     )
     sale_revenue_12m = fields.Monetary(
         string="Revenue (12 Months)",
-        currency_field="currency_id",
-        readonly=True,
-        copy=False,
-        groups=CRM_USER_GROUP,
+        currency_field="crm_currency_id",
+        **_profile_field("sale_revenue_12m"),
     )
-    average_order_value = fields.Monetary(
-        currency_field="currency_id", readonly=True, copy=False, groups=CRM_USER_GROUP
-    )
+    average_order_value = fields.Monetary(currency_field="crm_currency_id", **_profile_field())
     open_quotation_count = fields.Integer(
-        string="Open Quotations", readonly=True, copy=False, groups=CRM_USER_GROUP
+        string="Open Quotations", **_profile_field("open_quotation_count")
     )
     overdue_invoice_amount = fields.Monetary(
         string="Overdue Invoices",
-        currency_field="currency_id",
-        readonly=True,
-        copy=False,
-        groups=CRM_USER_GROUP,
+        currency_field="crm_currency_id",
+        **_profile_field("overdue_invoice_amount"),
     )
-    last_order_date = fields.Datetime(readonly=True, copy=False, groups=CRM_USER_GROUP)
+    last_order_date = fields.Datetime(**_profile_field("last_order_date"))
     rfm_recency = fields.Integer(
         string="Recency Score",
-        readonly=True,
-        copy=False,
         help="1 (oldest) to 5 (most recent).",
-        groups=CRM_USER_GROUP,
+        **_profile_field("rfm_recency"),
     )
     rfm_frequency = fields.Integer(
         string="Frequency Score",
-        readonly=True,
-        copy=False,
         help="1 (fewest) to 5 (most orders).",
-        groups=CRM_USER_GROUP,
+        **_profile_field("rfm_frequency"),
     )
     rfm_monetary = fields.Integer(
-        string="Monetary Score",
-        readonly=True,
-        copy=False,
-        help="1 (lowest) to 5 (highest).",
-        groups=CRM_USER_GROUP,
+        string="Monetary Score", help="1 (lowest) to 5 (highest).", **_profile_field("rfm_monetary")
     )
     rfm_label_id = fields.Many2one(
-        "crm.rfm.label",
-        string="RFM Segment",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        groups=CRM_USER_GROUP,
+        "crm.rfm.label", string="RFM Segment", **_profile_field("rfm_label_id")
     )
     rfm_segment = fields.Char(
         string="RFM Segment Name",
-        readonly=True,
-        copy=False,
         help="Untranslated name of the RFM label, stable for filters in other addons.",
-        groups=CRM_USER_GROUP,
+        **_profile_field("rfm_segment"),
     )
     engagement_score = fields.Float(
-        readonly=True,
-        copy=False,
-        aggregator="avg",
         help="0-100: weighted mean of the engagement signals (recency of last customer touch 40, "
         "customer touches 30, purchases 30, plus signals of other addons).",
-        groups=CRM_USER_GROUP,
+        **_profile_field("engagement_score"),
     )
     rfm_display = fields.Char(
         string="RFM Scores", compute="_compute_rfm_display", groups=CRM_USER_GROUP
@@ -246,11 +234,9 @@ class ResPartner(models.Model):
         groups=CRM_USER_GROUP,
     )
     churn_risk = fields.Boolean(
-        readonly=True,
-        copy=False,
         help="A buyer whose last order is older than the churn delay and whose "
         "engagement score is below 40.",
-        groups=CRM_USER_GROUP,
+        **_profile_field("churn_risk"),
     )
 
     _sql_constraints = [
@@ -264,6 +250,47 @@ class ResPartner(models.Model):
 
     # ---- Compute methods ----
 
+    @api.depends_context("company")
+    def _compute_crm_currency_id(self):
+        self.crm_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_profile(self):
+        """Figures of the commercial entity, from the profiles of the current company.
+
+        With several companies selected, counts and amounts add up (amounts in
+        the current company's currency), dates are the latest, scores are the
+        current company's; see crm.partner.profile._get_figures.
+        """
+        Profile = self.env["crm.partner.profile"]
+        figures = Profile._get_figures(self.commercial_partner_id.ids)
+        empty = Profile._empty_values()
+        relational = {
+            fname: self.env[self._fields[fname].comodel_name]
+            for fname in PROFILE_FIELDS
+            if self._fields[fname].type == "many2one"
+        }
+        for partner in self:
+            values = figures.get(partner.commercial_partner_id.id, empty)
+            for fname in PROFILE_FIELDS:
+                value = values[fname]
+                if fname in relational:
+                    value = relational[fname].browse(value or ())
+                partner[fname] = value
+
+    def _search_crm_profile_field(self, fname, operator, value):
+        """Partners whose commercial entity's figure (current company) matches.
+
+        Contacts match with their commercial entity; a segment keeps one person
+        per customer (see crm.segment._refresh_members).
+        """
+        subquery, default_matches = self.env["crm.partner.profile"]._search_partner_subquery(
+            fname, operator, value
+        )
+        self.flush_model(["commercial_partner_id"])
+        partners = SQL("(SELECT id FROM res_partner WHERE commercial_partner_id IN (%s))", subquery)
+        return [("id", "not in" if default_matches else "in", partners)]
+
     def _compute_interaction_count(self):
         # A company's timeline includes its contacts: count on the commercial entity.
         counts = dict(
@@ -276,22 +303,49 @@ class ResPartner(models.Model):
         for partner in self:
             partner.interaction_count = counts.get(partner.commercial_partner_id, 0)
 
-    @api.depends(
-        "preferred_channel_stated_id",
-        "preferred_channel_manual_id",
-        "preferred_channel_computed_id",
-    )
+    @api.depends("preferred_channel_stated_id", "preferred_channel_manual_id")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_preferred_channel_id(self):
+        # sudo: the channel from the current company's history is an input of the
+        # effective channel, which any user reading the partner may see.
+        computed = {p.id: p.preferred_channel_computed_id for p in self.sudo()}
         for partner in self:
             partner.preferred_channel_id = (
                 partner.preferred_channel_stated_id
                 or partner.preferred_channel_manual_id
-                or partner.preferred_channel_computed_id
+                or computed[partner.id]
             )
 
+    def _search_preferred_channel_id(self, operator, value):
+        """The customer's choice, else the manual one, else the history's (current company)."""
+        stated, manual = "preferred_channel_stated_id", "preferred_channel_manual_id"
+        # sudo: same as the compute, the history channel is part of the effective one.
+        history = self.sudo()._search_crm_profile_field(
+            "preferred_channel_computed_id", operator, value
+        )
+        return [
+            "|",
+            "|",
+            "&",
+            (stated, "!=", False),
+            (stated, operator, value),
+            "&",
+            "&",
+            (stated, "=", False),
+            (manual, "!=", False),
+            (manual, operator, value),
+            "&",
+            "&",
+            (stated, "=", False),
+            (manual, "=", False),
+            *history,
+        ]
+
     def _inverse_preferred_channel_id(self):
+        # sudo: compares with the history channel only, see the compute.
+        computed = {p.id: p.preferred_channel_computed_id for p in self.sudo()}
         for partner in self:
-            if partner.preferred_channel_id != partner.preferred_channel_computed_id:
+            if partner.preferred_channel_id != computed[partner.id]:
                 partner.preferred_channel_manual_id = partner.preferred_channel_id
 
     @api.depends("mobile", "phone", "country_id")
@@ -304,6 +358,7 @@ class ResPartner(models.Model):
             )
 
     @api.depends("last_interaction_date")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_days_since_last_contact(self):
         now = fields.Datetime.now()
         for partner in self:
@@ -334,6 +389,7 @@ class ResPartner(models.Model):
         ]
 
     @api.depends("rfm_recency", "rfm_frequency", "rfm_monetary")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_rfm_display(self):
         for partner in self:
             partner.rfm_display = (
@@ -348,6 +404,7 @@ class ResPartner(models.Model):
             )
 
     @api.depends("interaction_channel_counts")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_interaction_channel_summary(self):
         channels = self.env["crm.interaction.channel"].with_context(active_test=False).search([])
         names = {channel.code: channel.name for channel in channels}
@@ -362,6 +419,7 @@ class ResPartner(models.Model):
             )
 
     @api.depends("contact_time_histogram", "quiet_hour_start", "quiet_hour_end")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_best_contact_time_display(self):
         field = self.env["crm.interaction"]._fields["weekday"]
         labels = dict(field._description_selection(self.env))
@@ -376,6 +434,7 @@ class ResPartner(models.Model):
             )
 
     @api.depends("contact_time_histogram")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_contact_heatmap_html(self):
         """Weekday x hour table of the customer's own touches, darker = more (customer's tz)."""
         labels = dict(
@@ -413,6 +472,7 @@ class ResPartner(models.Model):
             ) % (head, rows)
 
     @api.depends("rfm_recency", "rfm_frequency", "rfm_monetary")
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_rfm_position_html(self):
         """5 x 5 grid, frequency across and recency up, the customer's cell marked."""
         title_f = self.env._("Frequency")
@@ -444,17 +504,20 @@ class ResPartner(models.Model):
                 "</tfoot></table>"
             ) % (rows, title_r, footer, title_f)
 
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_channel_trend_html(self):
         """Interactions per channel and month over the last 12 months (one query)."""
         since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
         months = [since + relativedelta(months=i) for i in range(12)]
-        # sudo: only counts per channel and month are shown, no interaction content.
+        # sudo: only counts per channel and month are shown, no interaction content,
+        # and only of the companies the user works in (like the profile figures).
         groups = (
             self.env["crm.interaction"]
             .sudo()
             ._read_group(
                 [
                     ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.env.companies.ids),
                     ("date", ">=", fields.Datetime.to_datetime(since)),
                 ],
                 ["commercial_partner_id", "channel_id", "date:month"],
@@ -640,40 +703,56 @@ class ResPartner(models.Model):
         return dict(ENGAGEMENT_WEIGHTS)
 
     def _crm_compute_scores(self):
-        """Engagement score and churn risk of partners whose measures are stored.
+        """Engagement score and churn risk of these commercial partners, per company.
 
+        For each company they have a profile in, the signals are read with that
+        company as the only current one (the figures of that company alone):
         engagement = 100 * sum(weight * signal) / sum(weight), signals in [0, 1];
         churn_risk = has bought, last order older than the company's churn delay
-        (days) and engagement below 40.
+        (days) and engagement below 40. One UPDATE for all rows.
         """
-        signals = self._crm_engagement_signals()
+        Profile = self.env["crm.partner.profile"].sudo()
+        groups = Profile._read_group(
+            [("partner_id", "in", self.ids)], ["company_id"], ["partner_id:array_agg"]
+        )
         weights = self._crm_engagement_signal_weights()
         now = fields.Datetime.now()
         rows = []
-        for partner in self:
-            partner_signals = signals.get(partner.id, {})
-            total_weight = sum(weights.get(name, DEFAULT_SIGNAL_WEIGHT) for name in partner_signals)
-            score = 0.0
-            if total_weight:
-                score = (
-                    100.0
-                    * sum(
-                        weights.get(name, DEFAULT_SIGNAL_WEIGHT) * max(0.0, min(1.0, value or 0.0))
-                        for name, value in partner_signals.items()
-                    )
-                    / total_weight
+        for company, partner_ids in groups:
+            partners = self.browse(partner_ids).with_context(allowed_company_ids=company.ids)
+            signals = partners._crm_engagement_signals()
+            churn_days = company.crm_churn_days or 180
+            for partner in partners:
+                partner_signals = signals.get(partner.id, {})
+                total_weight = sum(
+                    weights.get(name, DEFAULT_SIGNAL_WEIGHT) for name in partner_signals
                 )
-            churn_days = (partner.company_id or self.env.company).crm_churn_days or 180
-            last_order = partner.last_order_date
-            churn = bool(
-                last_order
-                and (now - last_order).days > churn_days
-                and score < CHURN_ENGAGEMENT_THRESHOLD
-            )
-            rows.append(
-                {"id": partner.id, "engagement_score": round(score, 2), "churn_risk": churn}
-            )
-        self._crm_write_rows(rows, SCORE_COLUMNS, key="id")
+                score = 0.0
+                if total_weight:
+                    score = (
+                        100.0
+                        * sum(
+                            weights.get(name, DEFAULT_SIGNAL_WEIGHT)
+                            * max(0.0, min(1.0, value or 0.0))
+                            for name, value in partner_signals.items()
+                        )
+                        / total_weight
+                    )
+                last_order = partner.last_order_date
+                churn = bool(
+                    last_order
+                    and (now - last_order).days > churn_days
+                    and score < CHURN_ENGAGEMENT_THRESHOLD
+                )
+                rows.append(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "engagement_score": round(score, 2),
+                        "churn_risk": churn,
+                    }
+                )
+        Profile._write_rows(rows, SCORE_COLUMNS)
 
     # ---- Actions ----
 

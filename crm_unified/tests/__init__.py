@@ -18,6 +18,9 @@ from . import test_customer_touch
 from . import test_history_backfill
 from . import test_segment
 from . import test_consent
+from . import test_privacy
+from . import test_multi_company_profile
+from . import test_profile_cron
 from . import test_portal_preferences
 from . import test_ui
 from . import test_access_matrix

@@ -61,12 +61,19 @@ class TestSegment(BaseCommon):
 
     def test_profile_conditions(self):
         label = self.env.ref("crm_unified.rfm_label_champions")
-        self.ukrainians[0].write({"rfm_label_id": label.id, "engagement_score": 80})
-        self.ukrainians[1].write({"rfm_label_id": label.id, "engagement_score": 20})
+        Profile = self.env["crm.partner.profile"]
+        profiles = Profile.create(
+            [
+                {"partner_id": partner.id, "company_id": self.segment.company_id.id}
+                for partner in self.ukrainians
+            ]
+        )
+        profiles[0].write({"rfm_label_id": label.id, "engagement_score": 80})
+        profiles[1].write({"rfm_label_id": label.id, "engagement_score": 20})
         self.segment.write({"rfm_label_ids": [(6, 0, label.ids)], "min_engagement_score": 50})
         self.segment._refresh_members()
         self.assertEqual(self.segment.partner_ids, self.ukrainians[0])
-        self.ukrainians[2].write({"churn_risk": True})
+        profiles[2].churn_risk = True
         self.segment.write(
             {"rfm_label_ids": [(5, 0, 0)], "min_engagement_score": 0, "churn_filter": "at_risk"}
         )

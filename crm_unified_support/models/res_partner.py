@@ -100,6 +100,33 @@ class ResPartner(models.Model):
         weights.update(support_csat=15, support_sla_experience=10)
         return weights
 
+    # ---- Privacy erasure (crm_unified hook) ----
+
+    def _crm_privacy_erase(self, email=False):
+        """Tickets stay (for the statistics) without the person's email and phone,
+        also those that only copied the searched email; so do the email senders
+        of their messages."""
+        result = super()._crm_privacy_erase(email)
+        domain = [("partner_id", "in", self.ids)]
+        if email:
+            domain = ["|", *domain, ("partner_email", "ilike", email)]
+        tickets = (
+            self.env["crm.support.ticket"]
+            .with_context(active_test=False, tracking_disable=True)
+            .search(domain)
+        )
+        tickets.write({"partner_email": False, "partner_phone": False})
+        if email and tickets:
+            messages = self.env["mail.message"].search(
+                [
+                    ("model", "=", "crm.support.ticket"),
+                    ("res_id", "in", tickets.ids),
+                    ("email_from", "ilike", email),
+                ]
+            )
+            messages.write({"email_from": False})
+        return result
+
     def action_view_support_tickets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

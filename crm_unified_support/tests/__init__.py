@@ -14,6 +14,7 @@ from . import (
     test_portal_forms,
     test_portal_visibility,
     test_queue_stages,
+    test_privacy,
     test_report,
     test_routing,
     test_routing_concurrency,
