@@ -137,38 +137,46 @@ class ResPartner(models.Model):
         touch = self._crm_profile_interaction_filter("i")
         interactions = SQL(
             """
-            SELECT i.commercial_partner_id, i.company_id,
-                   MAX(i.date),
-                   (ARRAY_AGG(i.channel_id ORDER BY i.date DESC, i.id DESC))[1],
-                   COUNT(*) FILTER (WHERE i.date >= %(since)s),
-                   COUNT(*) FILTER (WHERE i.date >= %(since)s AND i.direction = 'inbound'),
-                   COALESCE((
-                       SELECT jsonb_object_agg(c.code, n)
-                         FROM (SELECT j.channel_id, COUNT(*) AS n FROM crm_interaction j
-                                WHERE j.commercial_partner_id = i.commercial_partner_id
-                                  AND j.company_id = i.company_id AND j.date >= %(since)s
-                                  AND %(touch_j)s
-                             GROUP BY j.channel_id) per_channel
-                         JOIN crm_interaction_channel c ON c.id = per_channel.channel_id
-                   ), '{}'::jsonb),
-                   COALESCE((
-                       SELECT jsonb_object_agg(slot, n)
-                         FROM (SELECT j.weekday::int || '-' || j.hour::int AS slot, COUNT(*) AS n
-                                 FROM crm_interaction j
-                                WHERE j.commercial_partner_id = i.commercial_partner_id
-                                  AND j.company_id = i.company_id AND j.date >= %(since)s
-                                  AND j.direction = 'inbound' AND j.weekday IS NOT NULL
-                                  AND j.hour IS NOT NULL AND %(touch_j)s
-                             GROUP BY 1) per_slot
-                   ), '{}'::jsonb)
-              FROM crm_interaction i
-             WHERE i.commercial_partner_id = ANY(%(ids)s) AND %(touch)s
-          GROUP BY i.commercial_partner_id, i.company_id
+            WITH base AS (
+                SELECT i.id, i.commercial_partner_id AS partner_id, i.company_id, i.date,
+                       i.channel_id, i.direction, i.weekday, i.hour
+                  FROM crm_interaction i
+                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND %(touch)s
+            ), per_channel AS (
+                SELECT b.partner_id, b.company_id, jsonb_object_agg(c.code, b.n) AS counts
+                  FROM (SELECT partner_id, company_id, channel_id, COUNT(*) AS n FROM base
+                         WHERE date >= %(since)s GROUP BY partner_id, company_id, channel_id) b
+                  JOIN crm_interaction_channel c ON c.id = b.channel_id
+              GROUP BY b.partner_id, b.company_id
+            ), per_slot AS (
+                SELECT partner_id, company_id, jsonb_object_agg(slot, n) AS histogram
+                  FROM (SELECT partner_id, company_id,
+                               weekday::int || '-' || hour::int AS slot, COUNT(*) AS n
+                          FROM base
+                         WHERE date >= %(since)s AND direction = 'inbound'
+                           AND weekday IS NOT NULL AND hour IS NOT NULL
+                      GROUP BY 1, 2, 3) s
+              GROUP BY partner_id, company_id
+            ), totals AS (
+                SELECT partner_id, company_id, MAX(date) AS last_date,
+                       (ARRAY_AGG(channel_id ORDER BY date DESC, id DESC))[1] AS last_channel,
+                       COUNT(*) FILTER (WHERE date >= %(since)s) AS count_12m,
+                       COUNT(*) FILTER (WHERE date >= %(since)s AND direction = 'inbound')
+                           AS inbound_12m
+                  FROM base
+              GROUP BY partner_id, company_id
+            )
+            SELECT t.partner_id, t.company_id, t.last_date, t.last_channel, t.count_12m,
+                   t.inbound_12m, COALESCE(pc.counts, '{}'::jsonb),
+                   COALESCE(ps.histogram, '{}'::jsonb)
+              FROM totals t
+         LEFT JOIN per_channel pc
+                ON pc.partner_id = t.partner_id AND pc.company_id = t.company_id
+         LEFT JOIN per_slot ps ON ps.partner_id = t.partner_id AND ps.company_id = t.company_id
             """,
             since=since,
             ids=ids,
             touch=touch,
-            touch_j=self._crm_profile_interaction_filter("j"),
         )
         # Preferred channel: sum over inbound interactions of the last 12 months of
         # 0.5 ^ (age in days / half-life), doubled for touch points of a sale order;

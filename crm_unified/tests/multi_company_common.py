@@ -144,6 +144,11 @@ class MultiCompanyCommon(BaseCommon):
         )
 
     @classmethod
+    def _as(cls, user, records):
+        """`records` read by `user`, working in the user's own companies."""
+        return records.with_user(user).with_context(allowed_company_ids=user.company_ids.ids)
+
+    @classmethod
     def _env_for(cls, *companies):
         """The test env working in these companies (the first one current)."""
         return cls.env(context=dict(cls.env.context, allowed_company_ids=[c.id for c in companies]))

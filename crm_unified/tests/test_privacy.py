@@ -19,7 +19,8 @@ class TestPrivacyErasure(BaseCommon):
         )
         cls.person._crm_set_consent({"email": "opt_out", "sms": "opt_out", "phone": "opt_in"})
         cls.consents = cls.person.consent_ids
-        cls.consents.filtered(lambda c: c.channel_id.code == "phone").state = "opt_out"
+        # The consent's audit trail: its chatter (tracking, notes).
+        cls.consents[:1].message_post(body="Opted out by phone, call of 2 June")
         cls.interaction = cls.env["crm.interaction"].create(
             {
                 "partner_id": cls.person.id,
@@ -39,7 +40,7 @@ class TestPrivacyErasure(BaseCommon):
             self.env["mail.message"].search_count(
                 [("model", "=", "crm.contact.consent"), ("res_id", "in", consent_ids)]
             ),
-            "the consent change is tracked",
+            "the consent has an audit trail",
         )
         wizard = self._lookup()
         line = wizard.line_ids.filtered(

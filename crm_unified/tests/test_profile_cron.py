@@ -76,7 +76,7 @@ class TestProfileCrons(ProfileCommon):
         for _run in range(3):
             Partner._cron_recompute_profile()
             seen.append((progress.done, progress.remaining))
-        self.assertEqual(seen, [(3, 4), (6, 1), (7, 0)])
+        self.assertEqual(seen, [(3, 4), (3, 1), (1, 0)])
         self.assertFalse(self.customers.filtered("crm_profile_dirty"))
         self.assertEqual(self.customers[6].crm_order_count, 1)
         self.assertTrue(self.customers[6].rfm_recency, "RFM computed once the queue is empty")
@@ -165,42 +165,51 @@ class TestProfileCrons(ProfileCommon):
             self.assertEqual(segment.refresh_state, "done")
 
     def test_two_runs_at_once_claim_different_rows(self):
-        """Two real transactions claim disjoint batches (profiles and segments)."""
+        """Two real transactions claim disjoint batches (profiles and segments).
+
+        The rows are queued in a committed transaction (only rows this test's
+        transaction does not hold, taken with SKIP LOCKED) and restored after.
+        """
         with self.registry.cursor() as setup_cr:
             setup_cr.execute(
-                "SELECT id FROM res_partner WHERE id = commercial_partner_id ORDER BY id LIMIT 6"
+                "SELECT id FROM res_partner WHERE NOT COALESCE(crm_profile_dirty, FALSE) "
+                "ORDER BY id LIMIT 6 FOR UPDATE SKIP LOCKED"
             )
             partner_ids = [row[0] for row in setup_cr.fetchall()]
             setup_cr.execute(
-                "SELECT id, crm_profile_dirty FROM res_partner WHERE crm_profile_dirty"
+                "SELECT id, refresh_state FROM crm_segment WHERE active "
+                "ORDER BY id LIMIT 4 FOR UPDATE SKIP LOCKED"
             )
-            was_dirty = [row[0] for row in setup_cr.fetchall()]
-            setup_cr.execute("SELECT id, refresh_state FROM crm_segment")
             segment_states = setup_cr.fetchall()
+            segment_ids = [row[0] for row in segment_states]
             setup_cr.execute(
-                "UPDATE res_partner SET crm_profile_dirty = (id = ANY(%s))", [partner_ids]
+                "UPDATE res_partner SET crm_profile_dirty = TRUE WHERE id = ANY(%s)", [partner_ids]
             )
-            setup_cr.execute("UPDATE crm_segment SET refresh_state = 'queued'")
+            setup_cr.execute(
+                "UPDATE crm_segment SET refresh_state = 'queued' WHERE id = ANY(%s)",
+                [segment_ids],
+            )
             setup_cr.commit()
         try:
             with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
                 env1 = self.env(cr=cr1)
                 env2 = self.env(cr=cr2)
-                first = env1["res.partner"]._crm_claim_profile_batch(4)
-                second = env2["res.partner"]._crm_claim_profile_batch(4)
-                self.assertEqual(len(first), 4)
-                self.assertEqual(len(second), 2, "only the rows the first run did not lock")
-                self.assertFalse(set(first.ids) & set(second.ids))
+                first = env1["res.partner"]._crm_claim_profile_batch(3)
+                second = env2["res.partner"]._crm_claim_profile_batch(3)
+                self.assertEqual((len(first), len(second)), (3, 3))
+                self.assertFalse(set(first.ids) & set(second.ids), "never the same customer")
                 segments1 = env1["crm.segment"]._claim_queued_segments(2)
                 segments2 = env2["crm.segment"]._claim_queued_segments(2)
-                self.assertTrue(segments1)
+                self.assertEqual(len(segments1), 2)
+                self.assertTrue(segments2, "the second run takes the other queued segments")
                 self.assertFalse(set(segments1.ids) & set(segments2.ids))
                 cr1.rollback()
                 cr2.rollback()
         finally:
             with self.registry.cursor() as restore_cr:
                 restore_cr.execute(
-                    "UPDATE res_partner SET crm_profile_dirty = (id = ANY(%s))", [was_dirty]
+                    "UPDATE res_partner SET crm_profile_dirty = FALSE WHERE id = ANY(%s)",
+                    [partner_ids],
                 )
                 for segment_id, state in segment_states:
                     restore_cr.execute(
