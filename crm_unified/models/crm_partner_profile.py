@@ -15,7 +15,7 @@ PROFILE_SUM_FIELDS = (
     "open_quotation_count",
 )
 PROFILE_MONEY_FIELDS = ("sale_revenue_total", "sale_revenue_12m", "overdue_invoice_amount")
-PROFILE_MAX_FIELDS = ("last_interaction_date", "last_order_date")
+PROFILE_MAX_FIELDS = ("last_interaction_date", "last_touch_date", "last_order_date")
 PROFILE_COMPANY_FIELDS = (
     "last_interaction_channel_id",
     "interaction_channel_counts",
@@ -81,7 +81,8 @@ class CrmPartnerProfile(models.Model):
     last_interaction_date = fields.Datetime(readonly=True)
     last_interaction_channel_id = fields.Many2one("crm.interaction.channel", readonly=True)
     interaction_count_12m = fields.Integer(string="Interactions (12 Months)", readonly=True)
-    inbound_count_12m = fields.Integer(string="Inbound Interactions (12 Months)", readonly=True)
+    inbound_count_12m = fields.Integer(string="Customer Touches (12 Months)", readonly=True)
+    last_touch_date = fields.Datetime(string="Last Customer Touch", readonly=True)
     interaction_channel_counts = fields.Json(string="Interactions per Channel", readonly=True)
     contact_time_histogram = fields.Json(readonly=True)
     preferred_channel_computed_id = fields.Many2one(

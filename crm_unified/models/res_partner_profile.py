@@ -84,7 +84,7 @@ class ResPartner(models.Model):
             """
             UPDATE crm_partner_profile
                SET last_interaction_date = NULL, last_interaction_channel_id = NULL,
-                   interaction_count_12m = 0, inbound_count_12m = 0,
+                   interaction_count_12m = 0, inbound_count_12m = 0, last_touch_date = NULL,
                    interaction_channel_counts = '{}'::jsonb, contact_time_histogram = '{}'::jsonb,
                    preferred_channel_computed_id = NULL, crm_order_count = 0,
                    crm_order_count_12m = 0, sale_revenue_total = 0, sale_revenue_12m = 0,
@@ -95,12 +95,6 @@ class ResPartner(models.Model):
             fields.Datetime.now(),
             ids,
         )
-
-    @api.model
-    def _crm_profile_interaction_filter(self, alias):
-        """SQL condition on crm_interaction (table alias `alias`) of interactions feeding
-        the customer-behaviour measures of the profile."""
-        return SQL("TRUE")
 
     @api.model
     def _crm_profile_upsert(self, select, columns):
@@ -134,14 +128,19 @@ class ResPartner(models.Model):
         """
         now = fields.Datetime.now()
         since = now - relativedelta(months=12)
-        touch = self._crm_profile_interaction_filter("i")
+        # The customer's habits (contact times, touch count and last touch for
+        # engagement, preferred channel) are learned from the customer's own
+        # touches only, never from business events: see _crm_customer_touch_domain.
+        touch = self.env["crm.interaction"]._crm_customer_touch_sql()
         interactions = SQL(
             """
             WITH base AS (
-                SELECT i.id, i.commercial_partner_id AS partner_id, i.company_id, i.date,
-                       i.channel_id, i.direction, i.weekday, i.hour
-                  FROM crm_interaction i
-                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND %(touch)s
+                SELECT crm_interaction.id, crm_interaction.commercial_partner_id AS partner_id,
+                       crm_interaction.company_id, crm_interaction.date,
+                       crm_interaction.channel_id, crm_interaction.weekday,
+                       crm_interaction.hour, COALESCE(%(touch)s, FALSE) AS is_touch
+                  FROM crm_interaction
+                 WHERE crm_interaction.commercial_partner_id = ANY(%(ids)s)
             ), per_channel AS (
                 SELECT b.partner_id, b.company_id, jsonb_object_agg(c.code, b.n) AS counts
                   FROM (SELECT partner_id, company_id, channel_id, COUNT(*) AS n FROM base
@@ -153,7 +152,7 @@ class ResPartner(models.Model):
                   FROM (SELECT partner_id, company_id,
                                weekday::int || '-' || hour::int AS slot, COUNT(*) AS n
                           FROM base
-                         WHERE date >= %(since)s AND direction = 'inbound'
+                         WHERE date >= %(since)s AND is_touch
                            AND weekday IS NOT NULL AND hour IS NOT NULL
                       GROUP BY 1, 2, 3) s
               GROUP BY partner_id, company_id
@@ -161,13 +160,13 @@ class ResPartner(models.Model):
                 SELECT partner_id, company_id, MAX(date) AS last_date,
                        (ARRAY_AGG(channel_id ORDER BY date DESC, id DESC))[1] AS last_channel,
                        COUNT(*) FILTER (WHERE date >= %(since)s) AS count_12m,
-                       COUNT(*) FILTER (WHERE date >= %(since)s AND direction = 'inbound')
-                           AS inbound_12m
+                       COUNT(*) FILTER (WHERE date >= %(since)s AND is_touch) AS inbound_12m,
+                       MAX(date) FILTER (WHERE date >= %(since)s AND is_touch) AS last_touch
                   FROM base
               GROUP BY partner_id, company_id
             )
             SELECT t.partner_id, t.company_id, t.last_date, t.last_channel, t.count_12m,
-                   t.inbound_12m, COALESCE(pc.counts, '{}'::jsonb),
+                   t.inbound_12m, t.last_touch, COALESCE(pc.counts, '{}'::jsonb),
                    COALESCE(ps.histogram, '{}'::jsonb)
               FROM totals t
          LEFT JOIN per_channel pc
@@ -178,24 +177,27 @@ class ResPartner(models.Model):
             ids=ids,
             touch=touch,
         )
-        # Preferred channel: sum over inbound interactions of the last 12 months of
+        # Preferred channel: sum over the customer's touches of the last 12 months of
         # 0.5 ^ (age in days / half-life), doubled for touch points of a sale order;
         # the highest sum wins, ties go to the channel listed first. The "other"
         # channel (e.g. an order confirmed with no known channel) says nothing.
         preferred = SQL(
             """
-            SELECT DISTINCT ON (i.commercial_partner_id, i.company_id)
-                   i.commercial_partner_id, i.company_id, i.channel_id
-              FROM crm_interaction i
-              JOIN crm_interaction_channel c ON c.id = i.channel_id
-             WHERE i.commercial_partner_id = ANY(%(ids)s) AND %(touch)s
-               AND i.direction = 'inbound' AND i.date >= %(since)s AND c.code != 'other'
-          GROUP BY i.commercial_partner_id, i.company_id, i.channel_id, c.sequence
-          ORDER BY i.commercial_partner_id, i.company_id,
-                   SUM(POWER(0.5, EXTRACT(EPOCH FROM (%(now)s - i.date)) / 86400.0
-                                  / %(half_life)s)
-                       * CASE WHEN i.res_model = 'sale.order' THEN %(purchase)s ELSE 1 END) DESC,
-                   c.sequence, i.channel_id
+            SELECT DISTINCT ON (crm_interaction.commercial_partner_id, crm_interaction.company_id)
+                   crm_interaction.commercial_partner_id, crm_interaction.company_id,
+                   crm_interaction.channel_id
+              FROM crm_interaction
+              JOIN crm_interaction_channel c ON c.id = crm_interaction.channel_id
+             WHERE crm_interaction.commercial_partner_id = ANY(%(ids)s) AND %(touch)s
+               AND crm_interaction.date >= %(since)s AND c.code != 'other'
+          GROUP BY crm_interaction.commercial_partner_id, crm_interaction.company_id,
+                   crm_interaction.channel_id, c.sequence
+          ORDER BY crm_interaction.commercial_partner_id, crm_interaction.company_id,
+                   SUM(POWER(0.5, EXTRACT(EPOCH FROM (%(now)s - crm_interaction.date))
+                                  / 86400.0 / %(half_life)s)
+                       * CASE WHEN crm_interaction.res_model = 'sale.order'
+                              THEN %(purchase)s ELSE 1 END) DESC,
+                   c.sequence, crm_interaction.channel_id
             """,
             ids=ids,
             touch=touch,
@@ -250,6 +252,7 @@ class ResPartner(models.Model):
                     "last_interaction_channel_id",
                     "interaction_count_12m",
                     "inbound_count_12m",
+                    "last_touch_date",
                     "interaction_channel_counts",
                     "contact_time_histogram",
                 ],
