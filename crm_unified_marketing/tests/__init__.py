@@ -16,3 +16,4 @@ from . import test_caps
 from . import test_properties
 from . import test_template_guard
 from . import test_unsubscribe
+from . import test_commercial_entity
