@@ -392,12 +392,18 @@ class ProfileRecompute(Workload):
     def normalise(self, env, output):
         if output == "stored":
             env.flush_all()
+            # The figures live per customer and company (crm.partner.profile); the data
+            # set has one company, so each customer's row there is its whole profile.
             output = env.execute_query(
                 SQL(
-                    "SELECT id, last_interaction_date, interaction_count_12m, crm_order_count, "
-                    "round(sale_revenue_total::numeric, 2) FROM res_partner "
-                    "WHERE id = ANY(%s) ORDER BY id",
+                    "SELECT p.id, pr.last_interaction_date, COALESCE(pr.interaction_count_12m, 0), "
+                    "COALESCE(pr.crm_order_count, 0), "
+                    "round(COALESCE(pr.sale_revenue_total, 0)::numeric, 2) "
+                    "FROM unnest(%s::int[]) AS p(id) "
+                    "LEFT JOIN crm_partner_profile pr "
+                    "ON pr.partner_id = p.id AND pr.company_id = %s ORDER BY p.id",
                     self.ids,
+                    env.ref("base.main_company").id,
                 )
             )
         return [tuple(row) for row in output]
