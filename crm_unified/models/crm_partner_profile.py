@@ -64,6 +64,7 @@ class CrmPartnerProfile(models.Model):
     _description = "Customer Profile per Company"
     _order = "company_id, partner_id"
     _rec_name = "partner_id"
+    _check_company_auto = True
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -72,6 +73,7 @@ class CrmPartnerProfile(models.Model):
         readonly=True,
         index=True,
         ondelete="cascade",
+        check_company=True,
         help="The commercial entity (company, or person without company) the figures belong to.",
     )
     company_id = fields.Many2one(
