@@ -33,6 +33,26 @@ def parse_hour(text):
     return value if 0 <= value <= 24 else None
 
 
+def form_texts(post, files=()):
+    """The text fields of a posted form, as the controllers may read them.
+
+    A browser posts text, but a crafted request can send a file part under a
+    text field's name (counted here as a missing field) or NUL bytes, which
+    PostgreSQL refuses in text (dropped).
+
+    :param dict post: the posted form (request params)
+    :param files: names of the fields that are file uploads, kept as they are
+    :return: new dict {name: str without NUL} plus the file fields named in `files`
+    """
+    texts = {}
+    for key, value in post.items():
+        if key in files:
+            texts[key] = value
+        elif isinstance(value, str):
+            texts[key] = value.replace("\x00", "")
+    return texts
+
+
 def format_hour(value):
     """'HH:MM' label of an hour of the day given as a float (22.5 -> '22:30')."""
     minutes = round(value * 60)
@@ -111,7 +131,7 @@ class CrmUnifiedPortal(CustomerPortal):
             return request.render(
                 "crm_unified.portal_my_preferences", self._crm_preferences_values(partner)
             )
-        errors = self._crm_save_preferences(partner, post)
+        errors = self._crm_save_preferences(partner, form_texts(post))
         return request.render(
             "crm_unified.portal_my_preferences",
             self._crm_preferences_values(partner, success=True, errors=errors),

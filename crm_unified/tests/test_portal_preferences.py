@@ -192,6 +192,31 @@ class TestPortalPreferences(HttpCase):
             self.assertIn("Choose your preferred channel from the list.", response.text)
         self.assertFalse(self.partner.preferred_channel_stated_id)
 
+    def test_file_parts_and_nul_bytes_are_refused_without_server_error(self):
+        """A file sent under a text field's name counts as a missing field (the
+        stored value is kept); NUL bytes are dropped: no server error."""
+        self.partner.write({"quiet_hour_start": 22, "quiet_hour_end": 7})
+        self.authenticate("prefs_portal", "prefs_portal")
+        values = self._browser_form()
+        response = self.url_open(
+            "/my/preferences",
+            data={**values, "quiet_hour_start": None, "preferred_channel_id": None},
+            files={
+                "quiet_hour_start": ("h.txt", b"21", "text/plain"),
+                "preferred_channel_id": ("c.txt", b"1", "text/plain"),
+                "lang": ("l.txt", b"en_US", "text/plain"),
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("Traceback", response.text)
+        self.assertIn("Your preferences have been saved", response.text)
+        self.env.invalidate_all()
+        self.assertEqual((self.partner.quiet_hour_start, self.partner.quiet_hour_end), (22, 7))
+        # NUL bytes are dropped (PostgreSQL refuses them), the rest is read.
+        response = self._post({**values, "quiet_hour_end": "8\x00", "lang": "en_US\x00"})
+        self.assertIn("Your preferences have been saved", response.text)
+        self.assertEqual((self.partner.quiet_hour_end, self.partner.lang), (8, "en_US"))
+
     def test_missing_fields_change_nothing(self):
         self.partner.write({"quiet_hour_start": 22, "quiet_hour_end": 7})
         self.partner._crm_set_consent({"email": "opt_in"})

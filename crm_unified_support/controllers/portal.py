@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 from odoo.osv import expression
 
+from odoo.addons.crm_unified.controllers.portal import form_texts
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -75,6 +76,7 @@ class SupportCustomerPortal(CustomerPortal):
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
         search_in = search_in if search_in in inputs else "all"
+        search = form_texts({"search": search}).get("search")
         domain = expression.AND(
             [
                 filters[filterby]["domain"],
@@ -276,6 +278,7 @@ class SupportCustomerPortal(CustomerPortal):
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["POST"], website=True)
     def portal_new_ticket_submit(self, **post):
+        post = form_texts(post, files=("attachment",))
         values, errors = self._support_read_new_ticket(post)
         upload = post.get("attachment")
         data = upload.read() if upload and hasattr(upload, "read") else b""

@@ -101,6 +101,30 @@ class TestPortalForms(HttpCase, SupportCommon):
         self._post(NEW_TICKET, again)
         self.assertEqual(self._tickets("Toner leak").type_id, self.ticket_type)
 
+    def test_nul_bytes_and_file_parts_in_text_fields_are_no_server_error(self):
+        """NUL bytes (PostgreSQL refuses them in text) and a file sent where the
+        form has a text field give the form again or a ticket, never an error."""
+        self.authenticate("sup_portal_carla", "sup_portal_carla")
+        values = self._form(NEW_TICKET, NEW_TICKET)
+        values.update(subject="Nul\x00 byte", description="Line\x00 one")
+        self._post(NEW_TICKET, values)
+        ticket = self._tickets("Nul byte")
+        self.assertEqual(len(ticket), 1, "NUL bytes are dropped, the rest is kept")
+        self.assertIn("Line one", str(ticket.description))
+        # A file part posted under a text field's name counts as a missing field.
+        response = self.url_open(
+            NEW_TICKET,
+            data={**values, "subject": None},
+            files={"subject": ("subject.txt", b"Hello", "text/plain")},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Give your ticket a subject.", response.text)
+        self.assertNotIn("Traceback", response.text)
+        # The search box of the list, with a NUL byte.
+        response = self.url_open("/my/tickets?search=Nul%00&search_in=name")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("Traceback", response.text)
+
     def test_messages_are_never_read_from_the_url(self):
         self.authenticate("sup_portal_carla", "sup_portal_carla")
         ticket = self._create_ticket(name="Url message")
