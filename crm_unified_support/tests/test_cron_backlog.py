@@ -5,6 +5,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import SupportCommon
 
@@ -212,8 +213,17 @@ class TestCronBacklog(SupportCommon):
         self.assertEqual(len(self._notices(due)), 12)
 
     def test_auto_close_skips_queue_without_closing_stage(self):
+        """Legacy data (the queue form now refuses a queue without a closing
+        stage): the cron must not announce a closing it cannot do, nor report
+        those tickets as remaining work forever."""
         tickets = self._waiting(3)
-        self.stage_solved.is_closed = False
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_support_stage SET is_closed = FALSE WHERE id = %s", self.stage_solved.id
+            )
+        )
+        self.env.invalidate_all()
         with freeze_time("2026-03-09 10:00:00"):
             self.assertEqual(self._auto_close(), (0, 0), "Nothing it could ever close")
         self.assertFalse(self._notices(tickets))
