@@ -17,3 +17,4 @@ from . import test_properties
 from . import test_template_guard
 from . import test_unsubscribe
 from . import test_commercial_entity
+from . import test_two_workers
