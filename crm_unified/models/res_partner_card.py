@@ -250,13 +250,20 @@ class ResPartner(models.Model):
             {name, code} or False, user (name or False), partner {id, name},
             document {model, id, name} or False), ``has_more`` (bool) and, on
             the first page, ``departments`` and ``channels`` for the filters
-        :raise ValidationError: when a filter value is not a number
+        :raise ValidationError: when a filter value, the offset or the limit is
+            not a number, or the offset is negative
         """
         self.ensure_one()
-        limit = max(1, min(int(limit or TIMELINE_PAGE_SIZE), TIMELINE_MAX_PAGE_SIZE))
+        try:
+            limit = max(1, min(int(limit or TIMELINE_PAGE_SIZE), TIMELINE_MAX_PAGE_SIZE))
+            offset = int(offset or 0)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(self.env._("The timeline page is not valid.")) from error
+        if offset < 0:
+            raise ValidationError(self.env._("The timeline page is not valid."))
         Interaction = self.env["crm.interaction"]
         interactions = Interaction.search(
-            self._crm_timeline_domain(filters), offset=int(offset or 0), limit=limit + 1
+            self._crm_timeline_domain(filters), offset=offset, limit=limit + 1
         )
         has_more = len(interactions) > limit
         interactions = interactions[:limit]

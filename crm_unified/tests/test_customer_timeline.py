@@ -77,6 +77,17 @@ class TestCustomerTimeline(ProfileCommon):
         with self.assertRaises(ValidationError):
             self.customer.get_customer_timeline({"channel_id": "email"})
 
+    def test_bad_page_numbers_are_a_validation_error(self):
+        """offset/limit come from RPC: words, negative offsets (PostgreSQL refuses
+        them) and lists are refused with a clear message, not a server error."""
+        for offset, limit in (("x", 20), (-5, 20), (0, "many"), ([1], 20), (0, [2])):
+            with self.assertRaises(ValidationError, msg=f"{offset!r}, {limit!r}"):
+                self.customer.get_customer_timeline({}, offset=offset, limit=limit)
+        # Numbers given as text still work, a negative limit gives one row.
+        self.assertEqual(
+            len(self.customer.get_customer_timeline({}, offset="1", limit="-3")["rows"]), 1
+        )
+
     def test_order_amount_is_money_not_a_float(self):
         event = self._rows(kind="event")[0]
         self.assertNotIn("1880.0", event["outcome"])
