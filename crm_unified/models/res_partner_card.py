@@ -334,13 +334,16 @@ class ResPartner(models.Model):
         :param subject: str, required
         :param summary: str, plain text (optional)
         :return: id of the new crm.interaction
-        :raise ValidationError: unknown type or empty subject
+        :raise ValidationError: unknown type, empty subject, or a subject or
+            summary that is not text
         """
         self.ensure_one()
-        if entry_type not in TIMELINE_COMPOSER_TYPES:
+        if not isinstance(entry_type, str) or entry_type not in TIMELINE_COMPOSER_TYPES:
             raise ValidationError(self.env._("Choose a call, an email or a note."))
-        if not (subject or "").strip():
+        if not isinstance(subject, str) or not subject.strip():
             raise ValidationError(self.env._("Give the call, email or note a subject."))
+        if summary and not isinstance(summary, str):
+            raise ValidationError(self.env._("The summary must be text."))
         channel_code, direction = TIMELINE_COMPOSER_TYPES[entry_type]
         channel = self.env["crm.interaction.channel"].search([("code", "=", channel_code)], limit=1)
         if not channel:

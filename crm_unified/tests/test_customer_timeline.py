@@ -146,6 +146,10 @@ class TestCustomerTimeline(ProfileCommon):
             self.contact.crm_timeline_log("fax", "Sent a fax")
         with self.assertRaises(ValidationError):
             self.contact.crm_timeline_log("call", "   ")
+        # RPC can send anything: a list as subject or summary, a list as type.
+        for args in ((["call"], "Hi"), ("call", ["Hi"]), ("call", "Hi", {"x": 1})):
+            with self.assertRaises(ValidationError, msg=repr(args)):
+                self.contact.crm_timeline_log(*args)
         self.assertEqual(self.env["crm.interaction"].search_count([]), count)
 
     def test_charts_count_per_channel_and_month(self):
