@@ -41,6 +41,7 @@ class AccountMove(models.Model):
         return self._prepare_crm_interaction_values(
             "invoice_posted",
             self.env._("%(type)s %(name)s posted", type=self.type_name, name=self.name),
+            subject_params={"name": self.name, "move_type": self.move_type},
             outcome=format_amount(self.env, self.amount_total, self.currency_id),
         )
 
@@ -48,6 +49,7 @@ class AccountMove(models.Model):
         return self._prepare_crm_interaction_values(
             "invoice_paid",
             self.env._("%(type)s %(name)s paid", type=self.type_name, name=self.name),
+            subject_params={"name": self.name, "move_type": self.move_type},
             # The customer initiated the payment; recording it is a business event
             # dated when accounting registered it, not a customer touch.
             direction="inbound",

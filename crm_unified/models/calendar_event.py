@@ -90,6 +90,7 @@ class CalendarEvent(models.Model):
         values = self._prepare_crm_interaction_values(
             "meeting_held",
             self.env._("Meeting: %(name)s", name=self.name),
+            subject_params={"name": self.name},
             channel_code="meeting",
             partner_id=partner.id,
             kind="touch",

@@ -7,8 +7,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, create_index, email_normalize
 from odoo.tools.sql import table_exists
+from odoo.tools.translate import LazyTranslate
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 WEEKDAYS = [
     ("0", "Monday"),
@@ -98,6 +100,17 @@ class CrmInteraction(models.Model):
         "res.users", string="Responsible", default=lambda self: self.env.user, index=True
     )
     subject = fields.Char(required=True)
+    # What a captured event's subject is made of ({"name": "S00012", ...}; optional key
+    # "template" when one event has several wordings): the subject is shown in the
+    # reader's language from _crm_event_subject_templates(). Empty for rows logged
+    # by hand or imported, and for rows captured before it existed: those show `subject`.
+    subject_params = fields.Json(readonly=True, copy=False)
+    subject_display = fields.Char(
+        string="Subject (reader's language)",
+        compute="_compute_subject_display",
+        help="The subject of an automatically recorded event in your language; "
+        "otherwise the subject as written.",
+    )
     # Not prefetched: list and kanban views never show it, and it can be long.
     summary = fields.Html(sanitize=True, prefetch=False)
     outcome = fields.Char()
@@ -194,6 +207,23 @@ class CrmInteraction(models.Model):
         return res
 
     # ---- Compute methods ----
+
+    @api.depends("subject", "capture_event", "subject_params")
+    @api.depends_context("lang")
+    def _compute_subject_display(self):
+        templates = self._crm_event_subject_templates()
+        lang = self.env.lang or "en_US"
+        cache = {}
+        for interaction in self:
+            interaction.subject_display = (
+                interaction._crm_render_event_subject(templates, lang, cache) or interaction.subject
+            )
+
+    @api.depends("subject_display")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for interaction in self:
+            interaction.display_name = interaction.subject_display or interaction.subject
 
     @api.depends("date", "partner_id.tz")
     def _compute_local_time_slot(self):
@@ -475,6 +505,72 @@ class CrmInteraction(models.Model):
             "views": [(False, "form")],
             "target": "current",
         }
+
+    # ---- Subjects of captured events, in the reader's language ----
+
+    @api.model
+    def _crm_event_subject_templates(self):
+        """Subject templates of captured events: {template key: lazy translated string}.
+
+        The key is the interaction's ``capture_event``, or the ``template`` key
+        of its ``subject_params`` when one event has several wordings. The
+        strings are the ones the capture hooks write into ``subject``; their
+        placeholders are filled from ``subject_params`` (see
+        `_crm_event_subject_values`). Sub-addons add their own events with super().
+
+        :return: dict {str: LazyGettext}
+        """
+        return {
+            "sale_quotation_sent": _lt("Quotation %(name)s sent"),
+            "sale_quotation_marked_sent": _lt("Quotation %(name)s marked as sent"),
+            "sale_order_confirmed": _lt("Order %(name)s confirmed"),
+            "sale_order_cancelled": _lt("Order %(name)s cancelled"),
+            "invoice_posted": _lt("%(type)s %(name)s posted"),
+            "invoice_paid": _lt("%(type)s %(name)s paid"),
+            "opportunity_created": _lt("Opportunity created: %(name)s"),
+            "opportunity_won": _lt("Opportunity won: %(name)s"),
+            "opportunity_lost": _lt("Opportunity lost: %(name)s"),
+            "meeting_held": _lt("Meeting: %(name)s"),
+            "message": _lt("Email about %(name)s"),
+        }
+
+    @api.model
+    def _crm_event_subject_values(self, params, cache):
+        """Placeholder values of a subject template, in the language of self.env.
+
+        :param params: the interaction's ``subject_params`` (dict)
+        :param cache: dict shared by one compute batch (translated labels)
+        :return: dict {placeholder: str}; ``move_type`` gives ``type`` (the
+            document type name, e.g. "Invoice")
+        """
+        values = {key: value for key, value in params.items() if key != "template"}
+        move_type = params.get("move_type")
+        if move_type and "type" not in values:
+            key = ("move_type", move_type)
+            if key not in cache:
+                Move = self.env["account.move"]
+                cache[key] = (
+                    Move.new({"move_type": move_type}).type_name
+                    if move_type in dict(Move._fields["move_type"].selection)
+                    else move_type
+                )
+            values["type"] = cache[key]
+        return values
+
+    def _crm_render_event_subject(self, templates, lang, cache):
+        """The subject of this captured event in `lang`, or False to show `subject`."""
+        self.ensure_one()
+        params = self.subject_params
+        if not isinstance(params, dict) or not self.capture_event:
+            return False
+        template = templates.get(params.get("template") or self.capture_event)
+        if template is None:
+            return False
+        try:
+            return template._translate(lang) % self._crm_event_subject_values(params, cache)
+        except (KeyError, TypeError, ValueError):
+            # A translation or parameters that do not fit: the subject as written.
+            return False
 
     # ---- Capture API ----
 

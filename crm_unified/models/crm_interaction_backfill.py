@@ -315,7 +315,9 @@ class CrmInteraction(models.Model):
         :param source: SQL SELECT giving the columns partner_id, date (UTC),
             channel_id, kind, direction, department_id, user_id, subject,
             outcome, summary, duration, res_model, res_id, capture_event,
-            capture_key, company_id
+            capture_key, company_id, subject_params (jsonb: the placeholders of the
+            subject template, see _crm_event_subject_templates; NULL when the
+            subject is not generated)
         :return: number of interactions inserted; their customers are queued
             for a profile recompute in the same statement
         """
@@ -329,13 +331,14 @@ class CrmInteraction(models.Model):
                         partner_id, commercial_partner_id, date, channel_id, kind, direction,
                         department_id, user_id, subject, outcome, summary, duration,
                         res_model, res_id, source, capture_event, capture_key, company_id,
-                        weekday, hour, confidential,
+                        subject_params, weekday, hour, confidential,
                         create_uid, create_date, write_uid, write_date)
                     SELECT src.partner_id, p.commercial_partner_id, src.date, src.channel_id,
                            src.kind, src.direction, src.department_id, src.user_id,
                            src.subject, src.outcome, src.summary, src.duration,
                            src.res_model, src.res_id, 'automatic', src.capture_event,
                            src.capture_key, COALESCE(src.company_id, p.company_id, %(company)s),
+                           src.subject_params,
                            (EXTRACT(ISODOW FROM loc.ts)::int - 1)::varchar,
                            to_char(loc.ts, 'HH24'), FALSE,
                            %(uid)s, %(now)s, %(uid)s, %(now)s
@@ -403,7 +406,10 @@ class CrmInteraction(models.Model):
                        NULL AS outcome, NULL AS summary, 0.0 AS duration,
                        'sale.order' AS res_model, so.id AS res_id,
                        'sale_quotation_sent' AS capture_event, %(key)s AS capture_key,
-                       so.company_id
+                       so.company_id,
+                       jsonb_build_object('name', so.name, 'template',
+                           CASE WHEN sent.date IS NULL THEN 'sale_quotation_marked_sent'
+                                ELSE 'sale_quotation_sent' END) AS subject_params
                   FROM sale_order so
              LEFT JOIN LATERAL (
                         SELECT MIN(m.date) AS date FROM mail_message m
@@ -439,7 +445,8 @@ class CrmInteraction(models.Model):
                        round(so.amount_total, 2)::text || ' ' || cur.name AS outcome,
                        NULL AS summary, 0.0 AS duration, 'sale.order' AS res_model,
                        so.id AS res_id, 'sale_order_confirmed' AS capture_event,
-                       %(key)s AS capture_key, so.company_id
+                       %(key)s AS capture_key, so.company_id,
+                       jsonb_build_object('name', so.name) AS subject_params
                   FROM sale_order so
                   JOIN res_currency cur ON cur.id = so.currency_id
              LEFT JOIN LATERAL (
@@ -471,7 +478,7 @@ class CrmInteraction(models.Model):
                        NULL AS outcome, NULL AS summary, 0.0 AS duration,
                        'sale.order' AS res_model, so.id AS res_id,
                        'sale_order_cancelled' AS capture_event, %(key)s AS capture_key,
-                       so.company_id
+                       so.company_id, jsonb_build_object('name', so.name) AS subject_params
                   FROM sale_order so
              LEFT JOIN LATERAL (
                         SELECT MAX(m.date) AS date FROM mail_message m
@@ -534,7 +541,9 @@ class CrmInteraction(models.Model):
                        round(am.amount_total, 2)::text || ' ' || cur.name AS outcome,
                        NULL AS summary, 0.0 AS duration, 'account.move' AS res_model,
                        am.id AS res_id, 'invoice_posted' AS capture_event,
-                       %(key)s AS capture_key, am.company_id
+                       %(key)s AS capture_key, am.company_id,
+                       jsonb_build_object('name', am.name, 'move_type', am.move_type)
+                           AS subject_params
                   FROM account_move am
                   JOIN res_currency cur ON cur.id = am.currency_id
              LEFT JOIN LATERAL (
@@ -577,7 +586,9 @@ class CrmInteraction(models.Model):
                        round(am.amount_total, 2)::text || ' ' || cur.name AS outcome,
                        NULL AS summary, 0.0 AS duration, 'account.move' AS res_model,
                        am.id AS res_id, 'invoice_paid' AS capture_event,
-                       %(key)s AS capture_key, am.company_id
+                       %(key)s AS capture_key, am.company_id,
+                       jsonb_build_object('name', am.name, 'move_type', am.move_type)
+                           AS subject_params
                   FROM account_move am
                   JOIN res_currency cur ON cur.id = am.currency_id
              LEFT JOIN LATERAL (
@@ -632,7 +643,8 @@ class CrmInteraction(models.Model):
                 SELECT l.partner_id, COALESCE(l.date_conversion, l.create_date) AS date, %(common)s,
                        replace(%(subject)s, %(mark)s, l.name) AS subject, NULL AS outcome,
                        NULL AS summary, 0.0 AS duration, 'crm.lead' AS res_model, l.id AS res_id,
-                       'opportunity_created' AS capture_event, %(key)s AS capture_key, l.company_id
+                       'opportunity_created' AS capture_event, %(key)s AS capture_key, l.company_id,
+                       jsonb_build_object('name', l.name) AS subject_params
                   FROM crm_lead l
                  WHERE %(in_batch)s
                 """,
@@ -650,7 +662,8 @@ class CrmInteraction(models.Model):
                 SELECT l.partner_id, COALESCE(l.date_closed, l.write_date) AS date, %(common)s,
                        replace(%(subject)s, %(mark)s, l.name) AS subject, %(won)s AS outcome,
                        NULL AS summary, 0.0 AS duration, 'crm.lead' AS res_model, l.id AS res_id,
-                       'opportunity_won' AS capture_event, %(key)s AS capture_key, l.company_id
+                       'opportunity_won' AS capture_event, %(key)s AS capture_key, l.company_id,
+                       jsonb_build_object('name', l.name) AS subject_params
                   FROM crm_lead l
                   JOIN crm_stage s ON s.id = l.stage_id
                  WHERE %(in_batch)s AND l.active AND s.is_won
@@ -671,7 +684,8 @@ class CrmInteraction(models.Model):
                        replace(%(subject)s, %(mark)s, l.name) AS subject,
                        COALESCE(r.name ->> %(lang)s, r.name ->> 'en_US', %(lost)s) AS outcome,
                        NULL AS summary, 0.0 AS duration, 'crm.lead' AS res_model, l.id AS res_id,
-                       'opportunity_lost' AS capture_event, %(key)s AS capture_key, l.company_id
+                       'opportunity_lost' AS capture_event, %(key)s AS capture_key, l.company_id,
+                       jsonb_build_object('name', l.name) AS subject_params
                   FROM crm_lead l
              LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
                  WHERE %(in_batch)s AND NOT l.active AND l.probability = 0
@@ -749,16 +763,22 @@ class CrmInteraction(models.Model):
                            'touch' AS kind,
                            CASE WHEN x.inbound THEN 'inbound' ELSE 'outbound' END AS direction,
                            %(dep)s AS department_id, u.id AS user_id,
-                           COALESCE(NULLIF(m.subject, ''),
-                                    NULLIF(btrim(left(regexp_replace(regexp_replace(
-                                        COALESCE(m.body, ''), '<[^>]*>', ' ', 'g'),
-                                        '[[:space:]]+', ' ', 'g'), 80)), ''),
+                           COALESCE(own.subject,
                                     replace(%(fallback)s, %(mark)s, d.name::varchar)) AS subject,
                            NULL AS outcome, m.body AS summary, 0.0 AS duration,
                            %(model)s AS res_model, m.res_id, 'message' AS capture_event,
-                           %(key)s AS capture_key, d.company_id
+                           %(key)s AS capture_key, d.company_id,
+                           CASE WHEN own.subject IS NULL
+                                THEN jsonb_build_object('name', d.name::varchar) END
+                               AS subject_params
                       FROM mail_message m
                       JOIN %(doc)s d ON d.id = m.res_id
+                CROSS JOIN LATERAL (
+                            SELECT COALESCE(NULLIF(m.subject, ''),
+                                   NULLIF(btrim(left(regexp_replace(regexp_replace(
+                                       COALESCE(m.body, ''), '<[^>]*>', ' ', 'g'),
+                                       '[[:space:]]+', ' ', 'g'), 80)), '')) AS subject
+                        ) own
                 CROSS JOIN LATERAL (
                             SELECT a.id AS partner_id, TRUE AS inbound
                               FROM res_partner a
@@ -814,7 +834,7 @@ class CrmInteraction(models.Model):
                            COALESCE(t.name ->> %(lang)s, t.name ->> 'en_US') AS subject,
                            NULL AS outcome, m.body AS summary, 0.0 AS duration,
                            %(model)s AS res_model, m.res_id, 'activity_done' AS capture_event,
-                           %(key)s AS capture_key, d.company_id
+                           %(key)s AS capture_key, d.company_id, NULL::jsonb AS subject_params
                       FROM mail_message m
                       JOIN mail_activity_type t ON t.id = m.mail_activity_type_id
                       JOIN %(doc)s d ON d.id = m.res_id

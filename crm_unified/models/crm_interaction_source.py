@@ -150,6 +150,8 @@ class CrmInteractionSourceMixin(models.AbstractModel):
             "message",
             subject or self.env._("Email about %(name)s", name=self.display_name),
             channel_code=channel_code,
+            # Only the generated subject is shown in the reader's language.
+            subject_params=False if subject else {"name": self.display_name},
             partner_id=partner.id,
             kind="touch",
             direction=direction,

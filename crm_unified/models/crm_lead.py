@@ -55,6 +55,7 @@ class CrmLead(models.Model):
         return self._prepare_crm_interaction_values(
             "opportunity_created",
             self.env._("Opportunity created: %(name)s", name=self.name),
+            subject_params={"name": self.name},
             direction="internal",
         )
 
@@ -62,6 +63,7 @@ class CrmLead(models.Model):
         return self._prepare_crm_interaction_values(
             "opportunity_won",
             self.env._("Opportunity won: %(name)s", name=self.name),
+            subject_params={"name": self.name},
             outcome=self.env._("Won"),
             direction="internal",
         )
@@ -70,6 +72,7 @@ class CrmLead(models.Model):
         return self._prepare_crm_interaction_values(
             "opportunity_lost",
             self.env._("Opportunity lost: %(name)s", name=self.name),
+            subject_params={"name": self.name},
             outcome=self.lost_reason_id.name or self.env._("Lost"),
             direction="internal",
         )

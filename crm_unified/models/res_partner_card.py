@@ -292,7 +292,8 @@ class ResPartner(models.Model):
                 {
                     "id": interaction.id,
                     "date": fields.Datetime.to_string(interaction.date),
-                    "subject": interaction.subject,
+                    # Captured events read in the reader's language.
+                    "subject": interaction.subject_display,
                     "outcome": interaction.outcome or "",
                     "summary": textwrap.shorten(summary, TIMELINE_SUMMARY_CHARS, placeholder=" …"),
                     "direction": interaction.direction,

@@ -49,18 +49,21 @@ class SaleOrder(models.Model):
             "sale_quotation_sent",
             self.env._("Quotation %(name)s sent", name=self.name),
             channel_code="email",
+            subject_params={"name": self.name},
         )
 
     def _prepare_quotation_marked_sent_interaction_values(self):
         return self._prepare_crm_interaction_values(
             "sale_quotation_sent",
             self.env._("Quotation %(name)s marked as sent", name=self.name),
+            subject_params={"name": self.name, "template": "sale_quotation_marked_sent"},
         )
 
     def _prepare_order_confirmed_interaction_values(self):
         values = self._prepare_crm_interaction_values(
             "sale_order_confirmed",
             self.env._("Order %(name)s confirmed", name=self.name),
+            subject_params={"name": self.name},
             outcome=format_amount(self.env, self.amount_total, self.currency_id),
         )
         if self._crm_confirmed_by_customer():
@@ -84,4 +87,5 @@ class SaleOrder(models.Model):
         return self._prepare_crm_interaction_values(
             "sale_order_cancelled",
             self.env._("Order %(name)s cancelled", name=self.name),
+            subject_params={"name": self.name},
         )

@@ -30,3 +30,4 @@ from . import test_phone_matching
 from . import test_partner_merge
 from . import test_portal_routes
 from . import test_portal_listing_visibility
+from . import test_interaction_subject_language

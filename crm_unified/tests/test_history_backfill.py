@@ -193,6 +193,28 @@ class TestHistoryBackfill(AccountTestInvoicingCommon):
             history.filtered(lambda i: i.capture_event == "sale_order_confirmed").subject,
             f"Order {self.order.name} confirmed",
         )
+        # Back-filled event subjects read in the reader's language.
+        self.env["res.lang"]._activate_lang("uk_UA")
+        by_event = {i.capture_event: i for i in history.with_context(lang="uk_UA")}
+        self.assertEqual(
+            by_event["sale_order_confirmed"].subject_display,
+            f"Замовлення {self.order.name} підтверджено",
+        )
+        self.assertEqual(
+            by_event["sale_quotation_sent"].subject_display,
+            f"Комерційну пропозицію {self.quotation.name} позначено як надіслану",
+        )
+        self.assertEqual(
+            by_event["invoice_paid"].subject_display, f"Рахунок {self.invoice.name} оплачено"
+        )
+        self.assertEqual(
+            by_event["invoice_paid"].with_context(lang="en_US").subject_display,
+            f"Invoice {self.invoice.name} paid",
+        )
+        self.assertEqual(
+            by_event["opportunity_won"].subject_display, "Нагоду виграно: Roastery franchise"
+        )
+        self.assertEqual(by_event["meeting_held"].subject_display, "Зустріч: Tasting")
         # Profile and RFM show that history (customers were queued by the back-fill).
         self.assertTrue(self.customer.crm_profile_dirty)
         with freeze_time("2025-12-31 12:00:00"):
