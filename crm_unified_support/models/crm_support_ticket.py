@@ -149,6 +149,7 @@ class CrmSupportTicket(models.Model):
     child_ids = fields.One2many("crm.support.ticket", "parent_id", string="Follow-up Tickets")
     merged_into_id = fields.Many2one(
         "crm.support.ticket",
+        check_company=True,
         string="Merged into",
         index="btree_not_null",
         copy=False,
