@@ -193,6 +193,55 @@ PY
     dropdb --if-exists "$db"
 }
 
+# A back-fill worker killed (SIGKILL) in the middle of a batch, then run again, ends with the
+# same history as a run that was never interrupted: nothing lost, nothing twice.
+killed_backfill_reruns_clean() {
+    local db=${DB}_kill log=$LOGS/killed-backfill.log pid counts
+    dropdb --if-exists --force "$db" 2>/dev/null || true
+    createdb -T "$DB" "$db" || return 1
+    kill_shell() { "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$db" --no-http --log-level=warn; }
+    # One back-fill from an empty captured history, small batches; prints the captured rows.
+    local prepare='
+env.cr.execute("DELETE FROM crm_interaction WHERE capture_key IS NOT NULL")
+env["ir.config_parameter"].set_param("crm_unified.backfill_batch_size", 15)
+env["crm.interaction"]._crm_backfill_enqueue()
+env.cr.commit()
+'
+    local run_all='
+import time
+Interaction = env["crm.interaction"]
+while True:
+    result = Interaction._crm_backfill_run_batch()
+    print("batch", result, flush=True)
+    time.sleep(SLEEP)  # the transaction is still open here
+    env.cr.commit()
+    if result and not result[1]:
+        break
+'
+    local count='
+env.cr.execute("SELECT count(*), count(DISTINCT capture_key) FROM crm_interaction WHERE capture_key IS NOT NULL")
+print("COUNTS", *env.cr.fetchone())
+'
+    { echo "$prepare"; echo "SLEEP = 0"; echo "$run_all"; echo "$count"; } | kill_shell >"$log.clean" 2>&1 || return 1
+    local clean
+    clean=$(grep '^COUNTS' "$log.clean")
+    { echo "$prepare"; } | kill_shell >>"$log" 2>&1 || return 1
+    { echo "SLEEP = 3"; echo "$run_all"; } | kill_shell >"$log.killed" 2>&1 &
+    pid=$!
+    for _ in $(seq 120); do
+        [ "$(grep -c '^batch' "$log.killed" 2>/dev/null)" -ge 2 ] && break
+        sleep 0.5
+    done
+    # The worker is now inside its second batch's open transaction: kill it without warning.
+    pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    [ "$(grep -c '^batch' "$log.killed")" -ge 2 ] || { say "the killed worker never reached its second batch"; return 1; }
+    { echo "SLEEP = 0"; echo "$run_all"; echo "$count"; } | kill_shell >"$log.rerun" 2>&1 || return 1
+    counts=$(grep '^COUNTS' "$log.rerun")
+    say "captured rows (total, distinct keys): clean run ${clean#COUNTS }, killed then rerun ${counts#COUNTS }"
+    dropdb --if-exists "$db"
+    [ -n "$clean" ] && [ "$clean" = "$counts" ] && [ "$(awk '{print $2}' <<<"$clean")" -gt 15 ]
+}
+
 installed_count() {
     psql -d "$DB" -Atqc "select count(*) from ir_module_module where name like 'crm\_unified%' and state = 'installed'"
 }
@@ -251,6 +300,7 @@ PY
     esac
 
     say "Platform checks"
+    check "a back-fill worker killed mid-batch, then rerun, equals a clean run" killed_backfill_reruns_clean
     check "the server serves the login page" serves_login_page
     check "upgrade (-u) of the three addons logs no warning" upgrade_addons
     check "uninstalling marketing and support leaves crm_unified working" uninstall_sub_addons
