@@ -117,6 +117,8 @@ def cmd_workloads(args):
             row.pop("outputs", None)
             rows.append(row)
             _say(f"... {time.perf_counter() - started:.1f} s")
+            # Written after every workload: an interrupted run keeps what it measured.
+            _write(args.out, {"size": size, "machine": machine(), "results": rows})
         cr.rollback()
     _write(args.out, {"size": size, "machine": machine(), "results": rows})
 

@@ -748,6 +748,7 @@ class SlaEscalationOverdue(Workload):
     owner = "crm_unified_support (h2)"
     target = "<= 2 s per 500 lines"
     unit = "overdue SLA lines"
+    heavy = True
 
     def setup(self, env, data):
         super().setup(env, data)
