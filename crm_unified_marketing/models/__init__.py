@@ -12,3 +12,4 @@ from . import mailing_trace
 from . import mail_activity
 from . import sale_order
 from . import base_partner_merge_automatic_wizard
+from . import crm_interaction

@@ -684,6 +684,11 @@ class CrmCampaignDelivery(models.Model):
             "department_id": marketing.id if marketing else False,
             "user_id": self.campaign_id.user_id.id,
             "subject": subjects[event] % {"campaign": self.campaign_id.name},
+            # Shown in the reader's language (crm.interaction._crm_event_subject_templates);
+            # no capture key: the delivery's state machine already logs each state once.
+            "capture_event": f"campaign_{event}",
+            "capture_key": False,
+            "subject_params": {"campaign": self.campaign_id.name},
             "outcome": dict(self._fields["state"]._description_selection(self.env))[event],
             "summary": self.offer_description,
             "res_model": self._name,

@@ -56,6 +56,28 @@ class TestTracking(CampaignCommon):
         self.assertEqual(bounce.outcome, "Bounced")
         self.assertEqual(bounce.direction, "outbound")
 
+    def test_delivery_event_subjects_read_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("uk_UA")
+        delivery = self.deliveries[0]
+        delivery.with_context(lang="uk_UA").mailing_trace_id.set_opened()
+        opened = self._reactions(delivery)
+        name = self.campaign.name
+        self.assertEqual(opened.capture_event, "campaign_opened")
+        self.assertEqual(
+            opened.with_context(lang="en_US").subject_display, f"Campaign {name}: offer opened"
+        )
+        sent = self.env["crm.interaction"].search(
+            [
+                ("res_model", "=", "crm.campaign.delivery"),
+                ("res_id", "=", delivery.id),
+                ("capture_event", "=", "campaign_sent"),
+            ]
+        )
+        self.assertEqual(
+            sent.with_context(lang="uk_UA").display_name,
+            f"Кампанія {name}: пропозицію надіслано",
+        )
+
     def _order(self, partner, **values):
         return self.env["sale.order"].create(
             {

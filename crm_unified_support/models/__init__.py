@@ -1,6 +1,7 @@
 from . import crm_support_ticket_source_mixin
 from . import (
     base_partner_merge_automatic_wizard,
+    crm_interaction,
     crm_lead,
     crm_segment,
     crm_support_agent,

@@ -894,6 +894,11 @@ class CrmSupportTicket(models.Model):
             )
             or self.user_id.id,
             "subject": subjects[event] % {"ref": self.reference, "name": self.name},
+            # Shown in the reader's language (crm.interaction._crm_event_subject_templates);
+            # no capture key: a ticket has many answers and messages.
+            "capture_event": f"support_{event}",
+            "capture_key": False,
+            "subject_params": {"ref": self.reference, "name": self.name},
             "summary": message.body if message else False,
             "res_model": self._name,
             "res_id": self.id,

@@ -49,6 +49,22 @@ class TestHistory(SupportCommon):
         )
         self.assertEqual(set(logs.mapped("res_id")), {ticket.id})
 
+    def test_ticket_event_subjects_read_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("uk_UA")
+        ticket = self._create_ticket()
+        ticket.with_context(lang="uk_UA").stage_id = self.stage_solved
+        solved = self._logs(ticket).filtered(lambda log: log.capture_event == "support_closed")
+        self.assertEqual(solved.subject, f"Звернення {ticket.reference} вирішено: {ticket.name}")
+        self.assertEqual(
+            solved.with_context(lang="en_US").subject_display,
+            f"Ticket {ticket.reference} solved: {ticket.name}",
+        )
+        opened = self._logs(ticket).filtered(lambda log: log.capture_event == "support_created")
+        self.assertEqual(
+            opened.with_context(lang="uk_UA").display_name,
+            f"Відкрито звернення {ticket.reference}: {ticket.name}",
+        )
+
     def test_partner_support_figures_and_one_click_timeline(self):
         ticket = self._create_ticket()
         self._create_ticket(partner_id=self.customer_colleague.id)
