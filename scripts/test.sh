@@ -193,53 +193,86 @@ PY
     dropdb --if-exists "$db"
 }
 
-# A back-fill worker killed (SIGKILL) in the middle of a batch, then run again, ends with the
-# same history as a run that was never interrupted: nothing lost, nothing twice.
-killed_backfill_reruns_clean() {
-    local db=${DB}_kill log=$LOGS/killed-backfill.log pid counts
+# A batch cron's worker killed (SIGKILL) inside the open transaction of a batch, then run
+# again, ends in the same state as a run that was never interrupted: nothing lost, nothing twice.
+#   killed_worker_reruns_clean <name> <prepare> <step> <snapshot>
+#   prepare:  Python run (and committed) on a copy of the test database to queue the work
+#   step:     Python doing one batch and setting `left` (what remains, 0 when done)
+#   snapshot: Python printing the final state as lines starting with SNAP
+killed_worker_reruns_clean() {
+    local name=$1 prepare=$2 step=$3 snapshot=$4
+    local db=${DB}_kill log=$LOGS/killed-$1 pid
+    local loop="
+import time
+while True:
+$(sed 's/^/    /' <<<"$step")
+    print('batch', left, flush=True)
+    time.sleep(SLEEP)  # the batch's transaction is still open here
+    env.cr.commit()
+    if not left:
+        break
+"
+    kill_shell() { "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$db" --no-http --log-level=warn; }
     dropdb --if-exists --force "$db" 2>/dev/null || true
     createdb -T "$DB" "$db" || return 1
-    kill_shell() { "${ODOO_CMD[@]}" shell --addons-path="$ODOO_ADDONS_PATH" -d "$db" --no-http --log-level=warn; }
-    # One back-fill from an empty captured history, small batches; prints the captured rows.
-    local prepare='
-env.cr.execute("DELETE FROM crm_interaction WHERE capture_key IS NOT NULL")
-env["ir.config_parameter"].set_param("crm_unified.backfill_batch_size", 15)
-env["crm.interaction"]._crm_backfill_enqueue()
-env.cr.commit()
-'
-    local run_all='
-import time
-Interaction = env["crm.interaction"]
-while True:
-    result = Interaction._crm_backfill_run_batch()
-    print("batch", result, flush=True)
-    time.sleep(SLEEP)  # the transaction is still open here
-    env.cr.commit()
-    if result and not result[1]:
-        break
-'
-    local count='
-env.cr.execute("SELECT count(*), count(DISTINCT capture_key) FROM crm_interaction WHERE capture_key IS NOT NULL")
-print("COUNTS", *env.cr.fetchone())
-'
-    { echo "$prepare"; echo "SLEEP = 0"; echo "$run_all"; echo "$count"; } | kill_shell >"$log.clean" 2>&1 || return 1
-    local clean
-    clean=$(grep '^COUNTS' "$log.clean")
-    { echo "$prepare"; } | kill_shell >>"$log" 2>&1 || return 1
-    { echo "SLEEP = 3"; echo "$run_all"; } | kill_shell >"$log.killed" 2>&1 &
+    printf '%s\nenv.cr.commit()\nSLEEP = 0\n%s\n%s\n' "$prepare" "$loop" "$snapshot" | kill_shell >"$log.clean" 2>&1 \
+        || { tail -20 "$log.clean" >&2; return 1; }
+    dropdb --force "$db" && createdb -T "$DB" "$db" || return 1
+    printf '%s\nenv.cr.commit()\nSLEEP = 3\n%s\n' "$prepare" "$loop" | kill_shell >"$log.killed" 2>&1 &
     pid=$!
-    for _ in $(seq 120); do
+    for _ in $(seq 240); do
         [ "$(grep -c '^batch' "$log.killed" 2>/dev/null)" -ge 2 ] && break
         sleep 0.5
     done
-    # The worker is now inside its second batch's open transaction: kill it without warning.
+    # The worker is now inside the open transaction of a later batch: kill it without warning.
     pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-    [ "$(grep -c '^batch' "$log.killed")" -ge 2 ] || { say "the killed worker never reached its second batch"; return 1; }
-    { echo "SLEEP = 0"; echo "$run_all"; echo "$count"; } | kill_shell >"$log.rerun" 2>&1 || return 1
-    counts=$(grep '^COUNTS' "$log.rerun")
-    say "captured rows (total, distinct keys): clean run ${clean#COUNTS }, killed then rerun ${counts#COUNTS }"
+    [ "$(grep -c '^batch' "$log.killed")" -ge 2 ] || { say "$name: the worker never reached a second batch"; return 1; }
+    printf 'SLEEP = 0\n%s\n%s\n' "$loop" "$snapshot" | kill_shell >"$log.rerun" 2>&1 \
+        || { tail -20 "$log.rerun" >&2; return 1; }
     dropdb --if-exists "$db"
-    [ -n "$clean" ] && [ "$clean" = "$counts" ] && [ "$(awk '{print $2}' <<<"$clean")" -gt 15 ]
+    local clean rerun
+    clean=$(grep '^SNAP' "$log.clean"); rerun=$(grep '^SNAP' "$log.rerun")
+    say "$name: $(wc -l <<<"$clean") result rows after a clean run, $(wc -l <<<"$rerun") after a killed run and a rerun"
+    [ -n "$clean" ] && [ "$clean" = "$rerun" ] && [ "$(wc -l <<<"$clean")" -ge "${MIN_ROWS:-2}" ] \
+        || { diff <(echo "$clean") <(echo "$rerun") | head -20 >&2; return 1; }
+}
+
+killed_backfill() {
+    killed_worker_reruns_clean backfill '
+env.cr.execute("DELETE FROM crm_interaction WHERE capture_key IS NOT NULL")
+env["ir.config_parameter"].set_param("crm_unified.backfill_batch_size", 15)
+env["crm.interaction"]._crm_backfill_enqueue()' '
+result = env["crm.interaction"]._crm_backfill_run_batch()
+left = 1 if result is None else result[1]' '
+env.cr.execute("SELECT capture_key, partner_id, kind, direction, date FROM crm_interaction WHERE capture_key IS NOT NULL ORDER BY 1")
+for row in env.cr.fetchall():
+    print("SNAP", *row)'
+}
+
+killed_profile_recompute() {
+    killed_worker_reruns_clean profile '
+env.cr.execute("DELETE FROM crm_partner_profile")
+env["ir.config_parameter"].set_param("crm_unified.profile_batch_size", 4)
+env["res.partner"]._crm_mark_all_profiles_dirty()' '
+env["res.partner"]._cron_recompute_profile()
+left = env["res.partner"].with_context(active_test=False).search_count([("crm_profile_dirty", "=", True)])' '
+env.cr.execute("""SELECT partner_id, company_id, interaction_count_12m, inbound_count_12m, crm_order_count,
+    crm_order_count_12m, open_quotation_count, rfm_recency, rfm_frequency, rfm_monetary, rfm_label_id,
+    sale_revenue_total, sale_revenue_12m, overdue_invoice_amount, last_interaction_date, last_order_date
+    FROM crm_partner_profile ORDER BY 1, 2""")
+for row in env.cr.fetchall():
+    print("SNAP", *row)'
+}
+
+killed_campaign_planning() {
+    killed_worker_reruns_clean planning '
+env.cr.execute("DELETE FROM crm_campaign_delivery WHERE campaign_id IN (SELECT id FROM crm_campaign WHERE state = %s)", ["active"])' '
+env["crm.campaign"]._cron_plan_deliveries(batch_size=2)
+Planner = env["crm.campaign.planner"]
+left = sum(Planner._count_unplanned(c) for c in env["crm.campaign"].search([("state", "=", "active")]))' '
+env.cr.execute("SELECT campaign_id, partner_id, rule_id, channel_id, state FROM crm_campaign_delivery ORDER BY 1, 2")
+for row in env.cr.fetchall():
+    print("SNAP", *row)'
 }
 
 installed_count() {
@@ -300,7 +333,9 @@ PY
     esac
 
     say "Platform checks"
-    check "a back-fill worker killed mid-batch, then rerun, equals a clean run" killed_backfill_reruns_clean
+    check "a back-fill worker killed mid-batch, then rerun, equals a clean run" killed_backfill
+    check "a profile-recompute worker killed mid-batch, then rerun, equals a clean run" killed_profile_recompute
+    check "a campaign-planning worker killed mid-batch, then rerun, equals a clean run" killed_campaign_planning
     check "the server serves the login page" serves_login_page
     check "upgrade (-u) of the three addons logs no warning" upgrade_addons
     check "uninstalling marketing and support leaves crm_unified working" uninstall_sub_addons

@@ -79,8 +79,12 @@ class TestCrmInteractionCaptureInsert(CrmInteractionCommon):
 
     def test_records_come_back_in_the_order_of_the_values(self):
         subjects = [f"Event {i}" for i in range(30)]
+        # Distinct document events: rows of one event would be one interaction (capture_key).
         captured = self.Interaction._log_interactions(
-            [self._values(self.customer, subject) for subject in subjects]
+            [
+                self._values(self.customer, subject, capture_key=f"order-test-{i}")
+                for i, subject in enumerate(subjects)
+            ]
         )
         self.assertEqual(captured.mapped("subject"), subjects)
 
@@ -96,7 +100,10 @@ class TestCrmInteractionCaptureInsert(CrmInteractionCommon):
         self.Interaction._log_interactions([self._values(self.customer, "Warm up")])
         counts = {}
         for size in (5, 500):
-            values = [self._values(self.customer, f"Row {i}") for i in range(size)]
+            values = [
+                self._values(self.customer, f"Row {i}", capture_key=f"count-test-{size}-{i}")
+                for i in range(size)
+            ]
             self.env.flush_all()
             before = self.env.cr.sql_log_count
             captured = self.Interaction._log_interactions(values)
