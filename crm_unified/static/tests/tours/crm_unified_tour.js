@@ -71,7 +71,7 @@ registry.category("web_tour.tours").add("crm_unified_open_app_tour", {
         },
         {
             content: "Open a captured interaction",
-            trigger: ".o_list_view .o_data_row td[name=subject]:contains('Opportunity created')",
+            trigger: ".o_list_view .o_data_row td[name=subject_display]:contains('Opportunity created')",
             run: "click",
         },
         {
