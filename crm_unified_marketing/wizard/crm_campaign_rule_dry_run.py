@@ -1,6 +1,10 @@
 from collections import Counter
 
+import pytz
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from ..models import crm_campaign_planner
 
@@ -42,6 +46,12 @@ class CrmCampaignRuleDryRun(models.TransientModel):
         help="Customers who would be reached later than their preferred time because of a "
         "contact cap (company, channel, campaign or rule).",
     )
+    already_planned_count = fields.Integer(
+        string="Already Planned",
+        readonly=True,
+        help="Customers of the rule's segments who already have a live delivery (planned or "
+        "sent) in this campaign: the planner skips them, so they are not in the audience.",
+    )
     line_ids = fields.One2many("crm.campaign.rule.dry.run.line", "dry_run_id", readonly=True)
     reach_line_ids = fields.One2many(
         "crm.campaign.rule.dry.run.line",
@@ -78,6 +88,7 @@ class CrmCampaignRuleDryRun(models.TransientModel):
                 "skipped_count": 0,
                 "postponed_count": 0,
                 "audience_count": 0,
+                "already_planned_count": self._count_already_planned(),
             }
         )
         context = self._prepare_plan()
@@ -103,6 +114,24 @@ class CrmCampaignRuleDryRun(models.TransientModel):
             self.rule_id.campaign_id, rules=self.rule_id
         )
 
+    def _count_already_planned(self):
+        """Number of customers of the rule's segments with a live delivery (not cancelled
+        nor failed) in the rule's campaign: those the planner leaves out. One query."""
+        self.ensure_one()
+        rule = self.rule_id
+        Delivery = self.env["crm.campaign.delivery"]
+        Delivery.flush_model(["campaign_id", "partner_id", "state"])
+        planned = Delivery._search(
+            [
+                ("campaign_id", "=", rule.campaign_id.id),
+                ("state", "not in", ("cancelled", "failed")),
+            ]
+        )
+        domain = expression.AND(
+            [rule._get_partner_domain(), [("id", "in", planned.subselect("partner_id"))]]
+        )
+        return self.env["res.partner"].search_count(domain)
+
     def _compute_next_batch(self, context=None):
         """Plan the next batch of the audience (in memory) and add it to the results."""
         self.ensure_one()
@@ -126,7 +155,7 @@ class CrmCampaignRuleDryRun(models.TransientModel):
             if batch_ids
             else []
         )
-        self._add_results(values)
+        self._add_results(values, state["default_tz"])
         done = self.progress_done + len(batch_ids)
         self.write(
             {
@@ -135,19 +164,27 @@ class CrmCampaignRuleDryRun(models.TransientModel):
             }
         )
 
-    def _add_results(self, values):
+    def _add_results(self, values, default_tz="UTC"):
+        """Add planned ``values`` to the lines: reached customers per channel, hour of
+        the customer's own clock (kept in UTC in ``scheduled_date``) and time zone;
+        skipped ones per channel and reason. ``default_tz`` is the zone of customers
+        who have none."""
         reached, skipped = Counter(), Counter()
         planned = [vals for vals in values if vals["state"] == "planned"]
+        # the planner fetched these customers already: reading tz costs no query
+        partners = self.env["res.partner"].browse([vals["partner_id"] for vals in planned])
+        tz_by_partner = {partner.id: partner.tz or default_tz for partner in partners}
         for vals in planned:
-            moment = vals["scheduled_date"].replace(minute=0, second=0, microsecond=0)
-            reached[(vals["channel_id"] or False, moment)] += 1
+            tz_name = tz_by_partner[vals["partner_id"]]
+            moment = self._truncate_to_local_hour(vals["scheduled_date"], tz_name)
+            reached[(vals["channel_id"] or False, (moment, tz_name))] += 1
         for vals in values:
             if vals["state"] != "planned":
                 skipped[(vals["channel_id"] or False, vals["skip_reason"])] += 1
         existing = {}
         for line in self.line_ids:
             if line.kind == "reach":
-                existing[("reach", line.channel_id.id, line.scheduled_date)] = line
+                existing[("reach", line.channel_id.id, (line.scheduled_date, line.tz))] = line
             else:
                 existing[("skipped", line.channel_id.id, line.skip_reason)] = line
         creates = []
@@ -158,7 +195,10 @@ class CrmCampaignRuleDryRun(models.TransientModel):
                     line.count += count
                     continue
                 vals = {"kind": kind, "channel_id": channel_id, "count": count}
-                vals["scheduled_date" if kind == "reach" else "skip_reason"] = detail
+                if kind == "reach":
+                    vals["scheduled_date"], vals["tz"] = detail
+                else:
+                    vals["skip_reason"] = detail
                 creates.append(vals)
         self.write(
             {
@@ -172,6 +212,17 @@ class CrmCampaignRuleDryRun(models.TransientModel):
                 "audience_count": self.audience_count + len(values),
             }
         )
+
+    @staticmethod
+    def _truncate_to_local_hour(scheduled, tz_name):
+        """Naive UTC ``scheduled`` cut to the start of its hour on the clock of
+        ``tz_name`` (zones with half-hour offsets included), returned as naive UTC."""
+        try:
+            tz = pytz.timezone(tz_name or "UTC")
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        local = pytz.utc.localize(scheduled).astimezone(tz)
+        return scheduled - (local - local.replace(minute=0, second=0, microsecond=0))
 
     @api.model
     def _cron_process_dry_runs(self):
@@ -210,7 +261,32 @@ class CrmCampaignRuleDryRun(models.TransientModel):
             "view_mode": "graph,list",
             "domain": [("dry_run_id", "=", self.id)],
             "context": {"search_default_filter_reach": 1},
+            "help": self._get_empty_chart_help(),
         }
+
+    def _get_empty_chart_help(self):
+        """HTML shown by the chart when no customer would be reached, saying why."""
+        self.ensure_one()
+        if self.already_planned_count and not self.audience_count:
+            why = self.env._(
+                "%(count)s customers of this rule already have a delivery planned or sent "
+                "in this campaign; the planner does not plan them twice.",
+                count=self.already_planned_count,
+            )
+        elif not self.audience_count:
+            why = self.env._(
+                "No customer can be planned by this rule now: check its segments and the "
+                "campaign's dates."
+            )
+        else:
+            why = self.env._(
+                "Every customer would be skipped: remove the 'Would be reached' filter "
+                "and group by skip reason to see why."
+            )
+        return Markup('<p class="o_view_nocontent_empty_folder">%s</p><p>%s</p>') % (
+            self.env._("No customer would be reached by this rule now"),
+            why,
+        )
 
     def action_activate_rule(self):
         """Activate the rule's campaign once the dry run looks right."""

@@ -69,6 +69,10 @@ registry.category("web_tour.tours").add("crm_campaign_rule_tour", {
             trigger: ".modal .o_field_widget[name=reach_count]:contains(2)",
         },
         {
+            // the send time on the customer's clock, beside the user's
+            trigger: ".modal div[name=reach_line_ids] .o_data_cell[name=local_time]:contains(:00)",
+        },
+        {
             trigger: ".modal button[name=action_activate_rule]",
             run: "click",
         },
