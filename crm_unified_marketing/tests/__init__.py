@@ -18,3 +18,4 @@ from . import test_template_guard
 from . import test_unsubscribe
 from . import test_commercial_entity
 from . import test_two_workers
+from . import test_portal_home

@@ -7,6 +7,7 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 from odoo.osv import expression
+from odoo.tools.misc import formatLang
 
 from odoo.addons.crm_unified.controllers.portal import form_texts
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -166,15 +167,48 @@ class SupportCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
-        return self._support_render_ticket(ticket_sudo, access_token)
+        # The acknowledgement shows once, on the page the new-ticket form leads
+        # to: the session (not the URL) says which ticket was just created.
+        created = request.session.pop("support_ticket_created", None) == ticket_sudo.id
+        return self._support_render_ticket(ticket_sudo, access_token, created=created)
 
-    def _support_render_ticket(self, ticket_sudo, access_token, message=None):
+    def _support_created_message(self, ticket_sudo):
+        """Acknowledgement of a ticket the customer just created, with the
+        expected first response time of the SLA policy governing it.
+
+        :param ticket_sudo: the new ticket (sudo, access-checked)
+        :return: translated text (str)
+        """
+        env = request.env
+        hours = ticket_sudo._get_first_response_target_hours()
+        received = env._(
+            "Thank you, we have received your request %(reference)s.",
+            reference=ticket_sudo.reference,
+        )
+        if not hours:
+            return received
+        if hours == 1:
+            expected = env._("We will answer within 1 working hour.")
+        else:
+            expected = env._(
+                "We will answer within %(hours)s working hours.",
+                hours=formatLang(env, hours, digits=0 if hours == int(hours) else 1),
+            )
+        return f"{received} {expected}"
+
+    def _support_render_ticket(self, ticket_sudo, access_token, message=None, created=False):
         """The ticket page; `message` is a translated text of ours (never read
-        from the request, so that no link can put its own text on the page)."""
+        from the request, so that no link can put its own text on the page);
+        `created` adds the acknowledgement of a ticket just created."""
         values = self._get_page_view_values(
             ticket_sudo,
             access_token,
-            {"ticket": ticket_sudo, "page_name": "support_ticket", "message": message},
+            {
+                "ticket": ticket_sudo,
+                "page_name": "support_ticket",
+                "message": message,
+                "created_message": created and self._support_created_message(ticket_sudo),
+            },
             "my_tickets_history",
             False,
         )
@@ -307,4 +341,5 @@ class SupportCustomerPortal(CustomerPortal):
                     "res_id": ticket.id,
                 }
             )
+        request.session["support_ticket_created"] = ticket.id
         return request.redirect(ticket.get_portal_url())

@@ -460,6 +460,18 @@ class CrmSupportTicket(models.Model):
 
     # ---- SLA ----
 
+    def _get_first_response_target_hours(self):
+        """First response target of the SLA policy governing the ticket (the
+        matching policy whose first response deadline comes first).
+
+        :return: target in working hours of the queue's calendar (float), 0.0
+            when no matching policy sets a first response target
+        """
+        self.ensure_one()
+        # Status lines are ordered by deadline: the first one governs.
+        lines = self.sla_status_ids.filtered(lambda line: line.target_type == "first_response")
+        return lines[:1].target_hours or 0.0
+
     def _sla_apply(self):
         """Create the SLA status lines of the policies that now apply and drop
         the open lines of policies that no longer apply."""

@@ -11,6 +11,7 @@ from . import (
     test_mail_gateway,
     test_partner_merge,
     test_portal,
+    test_portal_acknowledgement,
     test_portal_forms,
     test_portal_visibility,
     test_queue_stages,
