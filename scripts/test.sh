@@ -275,6 +275,35 @@ for row in env.cr.fetchall():
     print("SNAP", *row)'
 }
 
+killed_segment_refresh() {
+    killed_worker_reruns_clean segments '
+dynamic = env["crm.segment"].search([("segment_type", "=", "dynamic")])
+env.cr.execute("DELETE FROM crm_segment_partner_rel WHERE segment_id = ANY(%s)", [dynamic.ids])
+dynamic.write({"refresh_state": "queued"})' '
+env["crm.segment"]._cron_refresh_segments(batch_size=1)
+left = env["crm.segment"].search_count([("refresh_state", "=", "queued")])' '
+env.cr.execute("SELECT segment_id, partner_id FROM crm_segment_partner_rel ORDER BY 1, 2")
+for row in env.cr.fetchall():
+    print("SNAP", *row)'
+}
+
+killed_campaign_dispatch() {
+    killed_worker_reruns_clean dispatch '
+env.cr.execute("UPDATE crm_campaign_delivery SET scheduled_date = now() at time zone %s - interval %s WHERE state = %s",
+               ["UTC", "1 hour", "planned"])' '
+from odoo import fields
+Delivery = env["crm.campaign.delivery"]
+Delivery._cron_dispatch(batch_size=2)
+left = Delivery.search_count([("state", "=", "planned"), ("scheduled_date", "<=", fields.Datetime.now()),
+                              ("campaign_id.state", "=", "active")])' '
+env.cr.execute("""SELECT d.id, d.state,
+    (SELECT count(*) FROM mailing_trace t WHERE t.model = %s AND t.res_id = d.id),
+    (SELECT count(*) FROM mail_activity a WHERE a.crm_campaign_delivery_id = d.id)
+    FROM crm_campaign_delivery d ORDER BY 1""", ["crm.campaign.delivery"])
+for row in env.cr.fetchall():
+    print("SNAP", *row)'
+}
+
 installed_count() {
     psql -d "$DB" -Atqc "select count(*) from ir_module_module where name like 'crm\_unified%' and state = 'installed'"
 }
@@ -336,6 +365,8 @@ PY
     check "a back-fill worker killed mid-batch, then rerun, equals a clean run" killed_backfill
     check "a profile-recompute worker killed mid-batch, then rerun, equals a clean run" killed_profile_recompute
     check "a campaign-planning worker killed mid-batch, then rerun, equals a clean run" killed_campaign_planning
+    check "a segment-refresh worker killed mid-batch, then rerun, equals a clean run" killed_segment_refresh
+    check "a dispatch worker killed mid-batch, then rerun, sends each delivery once" killed_campaign_dispatch
     check "the server serves the login page" serves_login_page
     check "upgrade (-u) of the three addons logs no warning" upgrade_addons
     check "uninstalling marketing and support leaves crm_unified working" uninstall_sub_addons
