@@ -757,7 +757,8 @@ class SlaEscalationOverdue(Workload):
         rows = env.execute_query(
             SQL(
                 """
-                UPDATE crm_support_ticket_sla SET start_date = %(start)s, deadline = %(due)s
+                UPDATE crm_support_ticket_sla
+                   SET start_date = %(start)s, deadline = %(due)s, escalation_due_date = %(due)s
                  WHERE id IN (SELECT id FROM crm_support_ticket_sla
                                WHERE state = 'ongoing' AND reached_date IS NULL
                                ORDER BY id LIMIT %(count)s)
