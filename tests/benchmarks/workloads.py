@@ -772,6 +772,14 @@ class SlaEscalationOverdue(Workload):
         self.ids = sorted(row[0] for row in rows)
         self.work = len(self.ids)
         env.invalidate_all()
+        # The cron reads the stored next due time (escalation_due_date), not the
+        # deadline: plan both again from the moved start, as a clock change does
+        # (setup, not measured).
+        lines = env["crm.support.ticket.sla"].browse(self.ids)
+        if hasattr(lines, "_sla_recompute_clock"):
+            lines._sla_recompute_clock()
+            env.flush_all()
+            env.invalidate_all()
 
     def ours(self, env):
         env["crm.support.ticket.sla"]._cron_escalate_sla(batch_size=self.work)
