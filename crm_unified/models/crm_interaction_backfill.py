@@ -1,9 +1,14 @@
 import json
+import logging
 from datetime import datetime, time, timedelta
+
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
+
+_logger = logging.getLogger(__name__)
 
 # ir.config_parameter holding the queued back-fill: range, current step and cursor.
 BACKFILL_PARAM = "crm_unified.backfill_state"
@@ -174,8 +179,20 @@ class CrmInteraction(models.Model):
 
     @api.model
     def _cron_backfill_history(self):
-        """Back-fill one batch and report the real remaining count to the scheduler."""
-        result = self._crm_backfill_run_batch()
+        """Back-fill one batch and report the real remaining count to the scheduler.
+
+        A batch that meets customers being updated by another job at the same
+        moment (the profile recompute, on a first start) is rolled back and left
+        for the next call instead of failing the job: nothing of it was written.
+        """
+        try:
+            # The database refuses the batch's statement, not our data: no error to log.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                result = self._crm_backfill_run_batch()
+        except pg_errors.SerializationFailure:
+            _logger.info("History back-fill: customers were being updated; the batch is retried.")
+            self.env.invalidate_all()
+            result = (0, self._crm_backfill_remaining())
         done, remaining = result if result else (0, self._crm_backfill_remaining())
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True

@@ -345,6 +345,31 @@ class TestHistoryBackfill(AccountTestInvoicingCommon):
             set(EXPECTED),
         )
 
+    def test_batch_meeting_a_concurrent_update_is_left_for_the_next_call(self):
+        """When the database refuses a batch because another job updated the same customers
+        (a serialization failure, as on a first start beside the profile recompute), the job
+        does not fail: nothing of the batch is kept and the scheduler is told to come back."""
+        self.Interaction._crm_backfill_enqueue(date(2024, 1, 1), date(2025, 12, 31))
+        before = self._all_keys()
+        original = CrmInteraction._crm_backfill_run_batch
+
+        def refused_batch(model):
+            original(model)  # the batch's rows are written, then the database refuses it
+            raise psycopg2.errors.SerializationFailure(
+                "could not serialize access due to concurrent update"
+            )
+
+        cron = self.env.ref("crm_unified.ir_cron_backfill_history")
+        _cron, progress = cron._add_progress()
+        with patch.object(CrmInteraction, "_crm_backfill_run_batch", refused_batch):
+            self.Interaction.with_context(ir_cron_progress_id=progress.id)._cron_backfill_history()
+        self.env.invalidate_all()
+        self.assertEqual(self._all_keys(), before, "nothing of the refused batch is kept")
+        self.assertEqual(progress.done, 0)
+        self.assertGreater(progress.remaining, 0, "the scheduler is told to come back")
+        self._run_until_done()
+        self.assertGreater(len(self._all_keys()), len(before))
+
     def test_settings_button_queues_a_period(self):
         settings = self.env["res.config.settings"].create(
             {"crm_backfill_date_from": "2025-01-01", "crm_backfill_date_to": "2025-03-31"}
