@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
+from .crm_interaction import BUSINESS_EVENTS
+
 _logger = logging.getLogger(__name__)
 
 # ir.config_parameter holding the queued back-fill: range, current step and cursor.
@@ -106,16 +108,7 @@ class CrmInteraction(models.Model):
                   FROM crm_interaction
                  WHERE capture_key IS NULL AND res_id IS NOT NULL AND capture_event IN %s
                 """,
-                (
-                    "sale_quotation_sent",
-                    "sale_order_confirmed",
-                    "sale_order_cancelled",
-                    "invoice_posted",
-                    "invoice_paid",
-                    "opportunity_created",
-                    "opportunity_won",
-                    "opportunity_lost",
-                ),
+                BUSINESS_EVENTS,
             ),
             SQL(
                 """
