@@ -65,7 +65,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             if kept.partner_id != dst_partner:
                 kept.partner_id = dst_partner
             # The audit trail of the merged consents (state changes, who, when)
-            # goes on with the kept one.
+            # goes on with the kept one. sudo: mail.message is not writable by users, and only
+            # the messages of the consents being merged (rows the merging user edits) move.
             if merged:
                 self.env["mail.message"].sudo().search(
                     [("model", "=", Consent._name), ("res_id", "in", merged.ids)]

@@ -711,6 +711,8 @@ class ResPartner(models.Model):
         churn_risk = has bought, last order older than the company's churn delay
         (days) and engagement below 40. One UPDATE for all rows.
         """
+        # sudo: profiles of every company are recomputed by the profile job, whatever the
+        # companies of the user who triggered it; nothing is returned to that user.
         Profile = self.env["crm.partner.profile"].sudo()
         groups = Profile._read_group(
             [("partner_id", "in", self.ids)], ["company_id"], ["partner_id:array_agg"]

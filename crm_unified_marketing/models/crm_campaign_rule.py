@@ -256,6 +256,7 @@ class CrmCampaignRule(models.Model):
 
     def _has_unsafe_expression(self):
         """Only the message fields are templates (mail.render.mixin looks at all)."""
+        # sudo: the template text is only read to be checked, never shown or rendered here.
         return any(template_check.has_unsafe_expression(record) for record in self.sudo())
 
     def _raise_template_errors(self, label):
