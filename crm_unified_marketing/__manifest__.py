@@ -1,6 +1,6 @@
 {
     "name": "CRM Unified Marketing",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Marketing",
     "summary": "Personalised campaign rules: the right offer to the right customer, "
     "at their time, on their channel, sent through Odoo's own mass mailing and SMS",

@@ -114,10 +114,16 @@ class CrmCampaignDelivery(models.Model):
         help="Planned by a rule exempt from caps (transactional, customer's own request): "
         "it does not count in any contact cap.",
     )
+    # What the planner decided, as a list of parts {"code": ..., <parameters>}
+    # (codes listed in crm_campaign_planner.py, "Explanation stored on the
+    # delivery"); put into words at read time, in the reader's language.
+    plan_explanation_params = fields.Json(readonly=True, copy=False)
+    # The explanation as the planner wrote it, in the planner's language: rows
+    # planned before the parameters existed keep it and show it.
+    plan_explanation_text = fields.Text(readonly=True, copy=False)
     plan_explanation = fields.Text(
         string="Explain",
-        readonly=True,
-        copy=False,
+        compute="_compute_plan_explanation",
         help="Why the planner chose this rule, channel and send time for this customer.",
     )
     mailing_id = fields.Many2one("mailing.mailing", ondelete="set null")
@@ -151,6 +157,23 @@ class CrmCampaignDelivery(models.Model):
                 "WHERE state NOT IN ('cancelled', 'failed')"
             )
         )
+
+    @api.depends("plan_explanation_params", "plan_explanation_text")
+    @api.depends_context("lang")
+    def _compute_plan_explanation(self):
+        planner = self.env["crm.campaign.planner"]
+        cache = planner._prepare_explanation_cache(self.mapped("plan_explanation_params"))
+        for delivery in self:
+            parts = delivery.plan_explanation_params
+            text = False
+            if isinstance(parts, list) and parts:
+                try:
+                    text = planner._render_explanation(parts, cache)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    # Parameters that do not fit (written by a newer or older planner):
+                    # the text as the planner wrote it.
+                    _logger.debug("Explanation of delivery %s not rendered", delivery.id)
+            delivery.plan_explanation = text or delivery.plan_explanation_text or False
 
     @api.depends("scheduled_date", "sent_date", "rule_id.offer_validity_days")
     def _compute_offer_expiry_date(self):

@@ -81,3 +81,49 @@ class TestExplain(CampaignCommon):
             "rule's default slot Mon 14 Dec 10:00 Europe/Kyiv, postponed by the company cap",
             self._delivery(self.partners[2]).plan_explanation,
         )
+
+    def test_each_reader_reads_the_explanation_in_their_language(self):
+        """One delivery, two readers: the explanation is stored as codes and
+        parameters and put into words (dates included) in the reader's language."""
+        self.env["res.lang"]._activate_lang("uk_UA")
+        self.ch_sms.with_context(lang="uk_UA").name = "Смс-повідомлення"
+        vip_customer = self.partners[0]
+        vip_customer.preferred_channel_id = self.ch_sms
+        slots = {vip_customer.id: [(1, 10)]}
+        with patch.object(CrmCampaignPlanner, "_get_best_slots", autospec=True, return_value=slots):
+            self._plan()
+        delivery = self._delivery(vip_customer)
+        english_reader = self.user_marketing
+        ukrainian_reader = self.user_marketing.copy({"login": "mkt_uk", "lang": "uk_UA"})
+        self.assertEqual(
+            delivery.with_user(english_reader).with_context(lang="en_US").plan_explanation,
+            "Preferred channel SMS; best contact time Tue 8 Dec 10:00 Europe/Kyiv; "
+            "rule 'VIP' priority 1 beat 'All' priority 2",
+        )
+        self.assertEqual(
+            delivery.with_user(ukrainian_reader).with_context(lang="uk_UA").plan_explanation,
+            "Бажаний канал Смс-повідомлення; "
+            "найкращий час для контакту вт 8 груд. 10:00 Europe/Kyiv; "
+            "правило «VIP» з пріоритетом 1 переважило «All» з пріоритетом 2",
+        )
+        # The list shows it for every row, in constant queries.
+        deliveries = self.env["crm.campaign.delivery"].search(
+            [("campaign_id", "=", self.campaign.id)]
+        )
+        deliveries.invalidate_recordset()
+        with self.assertQueryCount(5):
+            texts = (
+                deliveries.with_user(ukrainian_reader)
+                .with_context(lang="uk_UA")
+                .mapped("plan_explanation")
+            )
+        self.assertTrue(all(texts))
+
+    def test_rows_planned_before_show_the_text_as_written(self):
+        self._plan()
+        delivery = self._delivery(self.partners[0])
+        delivery.write({"plan_explanation_params": False, "plan_explanation_text": "Old words"})
+        self.assertEqual(delivery.plan_explanation, "Old words")
+        # Parameters a reader cannot put into words fall back to the text too.
+        delivery.write({"plan_explanation_params": [{"code": "unknown"}]})
+        self.assertEqual(delivery.plan_explanation, "Old words")
