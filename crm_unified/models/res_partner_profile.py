@@ -38,8 +38,13 @@ class ResPartner(models.Model):
         if cron:
             cron._trigger()
 
-    def _crm_recompute_profile(self, rfm=True):
+    def _crm_recompute_profile(self, rfm=True, now=None):
         """Recompute the per-company 360 profiles of the commercial entities of these partners.
+
+        :param rfm: also recompute the RFM scores of every customer (ranks are
+            relative to all customers of a company)
+        :param now: the instant the figures are computed at (naive UTC datetime,
+            default: now); "last 12 months" means the 12 calendar months before it
 
         Set-based: one statement resets the batch's rows, then one
         INSERT ... SELECT ... ON CONFLICT per measure family (interactions,
@@ -59,9 +64,10 @@ class ResPartner(models.Model):
             self.env[model].flush_model()
         self.flush_model()
         ids = commercial.ids
+        now = now or fields.Datetime.now()
         Profile = self.env["crm.partner.profile"]
         self.env.execute_query(self._crm_profile_reset_sql(ids))
-        for family in self._crm_profile_measure_sql(ids):
+        for family in self._crm_profile_measure_sql(ids, now=now):
             self.env.execute_query(family)
         Profile._invalidate_figures()
         commercial._crm_compute_scores()
@@ -69,13 +75,13 @@ class ResPartner(models.Model):
             SQL(
                 "UPDATE res_partner SET crm_profile_dirty = FALSE, crm_profile_date = %s "
                 "WHERE id = ANY(%s)",
-                fields.Datetime.now(),
+                now,
                 ids,
             )
         )
         self.invalidate_model(["crm_profile_dirty", "crm_profile_date"])
         if rfm:
-            self._crm_compute_rfm()
+            self._crm_compute_rfm(now=now)
 
     @api.model
     def _crm_profile_reset_sql(self, ids):
@@ -120,13 +126,15 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _crm_profile_measure_sql(self, ids):
+    def _crm_profile_measure_sql(self, ids, now=None):
         """The statements computing each measure family for the commercial partners `ids`.
+
+        :param now: instant of the figures (naive UTC datetime, default: now)
 
         :return: list of SQL; another addon appends its own family (use
             _crm_profile_upsert with columns of crm.partner.profile).
         """
-        now = fields.Datetime.now()
+        now = now or fields.Datetime.now()
         since = now - relativedelta(months=12)
         # The customer's habits (contact times, touch count and last touch for
         # engagement, preferred channel) are learned from the customer's own
@@ -241,7 +249,7 @@ class ResPartner(models.Model):
           GROUP BY commercial_partner_id, company_id
             """,
             ids,
-            fields.Date.context_today(self),
+            fields.Date.context_today(self, timestamp=now),
         )
         upsert = self._crm_profile_upsert
         return [
@@ -274,7 +282,7 @@ class ResPartner(models.Model):
         ]
 
     @api.model
-    def _crm_compute_rfm(self):
+    def _crm_compute_rfm(self, now=None):
         """RFM scores and label of every customer profile, in one set-based statement.
 
         Per company, over the company's confirmed orders of its RFM period:
@@ -291,7 +299,7 @@ class ResPartner(models.Model):
         self.env["crm.rfm.label"].flush_model()
         self.env["crm.partner.profile"].flush_model()
         self.flush_model(["commercial_partner_id"])
-        self.env.execute_query(self._crm_rfm_sql(fields.Datetime.now()))
+        self.env.execute_query(self._crm_rfm_sql(now or fields.Datetime.now()))
         self.env["crm.partner.profile"]._invalidate_figures()
 
     @api.model

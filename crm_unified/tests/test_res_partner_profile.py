@@ -153,6 +153,20 @@ class TestPartnerProfile(ProfileCommon):
         self.assertTrue(self.d.churn_risk)
         self.assertFalse(self.e.churn_risk, "a new customer is not churning")
 
+    def test_12_months_are_calendar_months_before_the_given_instant(self):
+        """Over a 29 February, the last 12 months are 366 days; `now` fixes the instant."""
+        leap = self._create_partners(["Leap"])
+        for when in (
+            datetime(2027, 3, 1, 11, 59, 59),  # 12 months and 1 second before: outside
+            datetime(2027, 3, 1, 12, 0, 0),  # exactly 12 months before: inside
+            datetime(2027, 3, 1, 18, 0, 0),  # 365.75 days before: inside
+        ):
+            self._log(leap, "phone", when)
+        leap._crm_recompute_profile(now=datetime(2028, 3, 1, 12, 0, 0))
+        self.assertEqual(leap.interaction_count_12m, 2)
+        self.assertEqual(leap.inbound_count_12m, 2)
+        self.assertEqual(leap.last_interaction_date, datetime(2027, 3, 1, 18, 0, 0))
+
     def test_engagement_signals_hook(self):
         original = ResPartner._crm_engagement_signals
 

@@ -7,14 +7,23 @@ people; no assertion is made on seconds. The M and L sizes run by hand:
 scripts/bench.sh (see tests/benchmarks/README.md).
 """
 
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from .generator import generate
-from .harness import run_workload, table, write
-from .workloads import WORKLOADS, PartnerForm, PartnerFormLatest, TimelineFirstPage
+from .harness import Rollback, run_workload, table, write
+from .workloads import (
+    WORKLOADS,
+    PartnerForm,
+    PartnerFormLatest,
+    ProfileRecompute,
+    TimelineFirstPage,
+)
 
 REPORT = Path(__file__).resolve().parents[2] / ".odoo-run" / "benchmark-S.json"
 
@@ -87,3 +96,47 @@ class TestBenchmarkSizeS(TransactionCase):
                 counts[label, workload_class.name] = row["ours"]["queries"]
         for workload_class in (TimelineFirstPage, PartnerForm, PartnerFormLatest):
             self.assertEqual(counts["big", workload_class.name], counts["mid", workload_class.name])
+
+    def test_profile_baseline_counts_the_same_12_months_when_run_later(self):
+        """The M difference: interactions at the edge of the 12-month window.
+
+        At M the baseline runs minutes after our recompute; an interaction dated
+        in between was in one side's window only. And a window over 29 February
+        is 366 days (12 calendar months), not 365. Both sides now compute at
+        the instant fixed by the workload's setup.
+        """
+        customer_id = self.data["customer_ids"][2]
+        at = datetime(2028, 3, 1, 12, 0, 0)  # 12 months back: 1 March 2027 12:00
+        dates = [
+            datetime(2027, 3, 1, 11, 59, 59),  # just outside
+            datetime(2027, 3, 1, 12, 0, 0),  # the first instant inside
+            datetime(2027, 3, 1, 12, 1, 0),  # inside; outside 2 minutes later
+            datetime(2027, 3, 1, 18, 0, 0),  # inside 12 months, outside 365 days
+        ]
+        self.env.flush_all()
+        for date in dates:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_interaction (partner_id, commercial_partner_id, date,
+                           channel_id, direction, subject, user_id, source, company_id)
+                    SELECT partner_id, commercial_partner_id, %s, channel_id, direction,
+                           subject, user_id, source, company_id
+                      FROM crm_interaction WHERE commercial_partner_id = %s LIMIT 1
+                    """,
+                    date,
+                    customer_id,
+                )
+            )
+        workload = ProfileRecompute("S")
+        outputs = {}
+        with Rollback(self.env), freeze_time(at) as frozen:
+            workload.setup(self.env, self.data)
+            with Rollback(self.env):
+                outputs["ours"] = workload.normalise(self.env, workload.ours(self.env))
+            frozen.tick(timedelta(minutes=2))  # the baseline runs later, as at M
+            with Rollback(self.env):
+                outputs["baseline"] = workload.normalise(self.env, workload.baseline(self.env))
+        ours = {row[0]: row for row in outputs["ours"]}
+        self.assertEqual(ours[customer_id][2], 3, "the three interactions inside the window")
+        self.assertEqual(outputs["ours"], outputs["baseline"])

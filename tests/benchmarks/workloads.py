@@ -7,6 +7,8 @@ same comparable value: the suite checks at size S that both are equal.
 
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, fields
 from odoo.tools import SQL
 
@@ -356,13 +358,18 @@ class ProfileRecompute(Workload):
         super().setup(env, data)
         self.ids = data["customer_ids"]
         self.work = len(self.ids)
+        # Both sides compute "as of" this one instant: at M the baseline runs minutes
+        # after ours, and an interaction dated in between would leave one side's
+        # 12-month window only.
+        self.now = fields.Datetime.now()
 
     def ours(self, env):
-        env["res.partner"].browse(self.ids)._crm_recompute_profile()
+        env["res.partner"].browse(self.ids)._crm_recompute_profile(now=self.now)
         return "stored"
 
     def baseline(self, env):
-        since = fields.Datetime.now() - timedelta(days=365)
+        # "12 months" are calendar months, as in the profile (366 days over a 29 February).
+        since = self.now - relativedelta(months=12)
         return env.execute_query(
             SQL(
                 """
