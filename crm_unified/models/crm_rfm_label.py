@@ -54,6 +54,30 @@ class CrmRfmLabel(models.Model):
                         )
                     )
 
+    def _rule_text(self):
+        """The label's rule in words, e.g. "Recency score 1-2 · Frequency score 1-2".
+
+        :return: str in the user's language; scores whose range is the whole
+            1-5 scale are left out, and a label without any limit says it takes
+            every customer no earlier label took
+        """
+        self.ensure_one()
+        names = {
+            "recency_min": self.env._("Recency score"),
+            "frequency_min": self.env._("Frequency score"),
+            "monetary_min": self.env._("Monetary score"),
+        }
+        parts = []
+        for low_name, high_name in SCORE_FIELDS:
+            low, high = self[low_name], self[high_name]
+            if (low, high) == (1, 5):
+                continue
+            span = str(low) if low == high else f"{low}\u2013{high}"
+            parts.append(f"{names[low_name]} {span}")
+        if not parts:
+            return self.env._("Every customer that no earlier segment took")
+        return " · ".join(parts)
+
     def action_view_partners(self):
         self.ensure_one()
         return {

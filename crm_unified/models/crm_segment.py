@@ -278,7 +278,7 @@ class CrmSegment(models.Model):
                 "type": "info",
                 "title": self.env._("Segments"),
                 "message": self.env._(
-                    "%(count)s customers match: the segments are refreshed in the background.",
+                    "Customers matching: %(count)s. The segments are refreshed in the background.",
                     count=size,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},

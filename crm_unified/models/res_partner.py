@@ -790,7 +790,7 @@ class ResPartner(models.Model):
                 "type": "info",
                 "title": self.env._("Customer profiles"),
                 "message": self.env._(
-                    "%(count)s customer profiles are being recomputed in the background.",
+                    "Customer profiles being recomputed in the background: %(count)s.",
                     count=len(self.commercial_partner_id),
                 ),
             },
@@ -837,7 +837,7 @@ class ResPartner(models.Model):
                 "type": "info",
                 "title": self.env._("Customer profiles"),
                 "message": self.env._(
-                    "%(count)s customer profiles are being recomputed in the background. "
+                    "Customer profiles being recomputed in the background: %(count)s. "
                     'The settings and the customer filter "Profile Being Recomputed" '
                     "show how many are still waiting.",
                     count=pending,

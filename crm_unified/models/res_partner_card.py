@@ -38,7 +38,9 @@ class ResPartner(models.Model):
 
         :return: dict with
             ``partner_id``, ``commercial_partner_id``, ``name``, ``currency_id``;
-            ``rfm`` {label, color, scores} or False; ``engagement`` (0-100);
+            ``rfm`` {label, color, scores, explanation: [str] (what the label
+            is based on: purchases, not contacts, and the segment's rule)} or
+            False; ``engagement`` (0-100);
             ``churn_risk`` (bool); ``revenue_total``, ``revenue_12m``,
             ``overdue_amount`` (company currency), ``order_count``,
             ``open_quotations``; ``last_contact`` {date (UTC, "YYYY-MM-DD HH:MM:SS"),
@@ -75,7 +77,12 @@ class ResPartner(models.Model):
             "name": commercial.display_name,
             "currency_id": commercial._crm_card_currency().id,
             "rfm": label
-            and {"label": label.name, "color": label.color, "scores": commercial.rfm_display},
+            and {
+                "label": label.name,
+                "color": label.color,
+                "scores": commercial.rfm_display,
+                "explanation": commercial._crm_card_rfm_explanation(),
+            },
             "engagement": commercial.engagement_score,
             "churn_risk": commercial.churn_risk,
             "revenue_total": commercial.sale_revenue_total,
@@ -113,6 +120,45 @@ class ResPartner(models.Model):
             ],
             "do_not_contact": commercial.do_not_contact,
         }
+
+    def _crm_card_rfm_explanation(self):
+        """Lines saying what the RFM label of this commercial partner is based on.
+
+        RFM ranks purchases only (confirmed orders of the company's RFM period),
+        never calls or emails: a customer contacted yesterday who has not
+        ordered for a long time is rightly "Hibernating" or "At risk".
+
+        :return: list of str in the user's language (basis, the customer's own
+            figures and scores, the segment's description and rule)
+        """
+        self.ensure_one()
+        label = self.rfm_label_id
+        lines = [
+            self.env._(
+                "RFM ranks purchases, not contacts: the confirmed orders of the RFM period "
+                "(CRM settings), each customer scored 1 to 5 against the others."
+            ),
+            self.env._(
+                "Last order: %(date)s (recency score %(r)s); frequency score (number of "
+                "orders) %(f)s; monetary score (revenue) %(m)s.",
+                # The reader's language given: without it (no lang in the context)
+                # format_date reads the user's company, one more query per card.
+                date=format_date(
+                    self.env, self.last_order_date, lang_code=self.env.lang or self.env.user.lang
+                )
+                if self.last_order_date
+                else self.env._("none"),
+                r=self.rfm_recency,
+                f=self.rfm_frequency,
+                m=self.rfm_monetary,
+            ),
+        ]
+        if label:
+            segment = self.env._(
+                "Segment %(label)s: %(rule)s.", label=label.name, rule=label._rule_text()
+            )
+            lines.append(f"{segment} {label.description}" if label.description else segment)
+        return lines
 
     def _crm_card_currency(self):
         """Currency of the revenue figures (the profile's own currency when it has one)."""
@@ -328,15 +374,17 @@ class ResPartner(models.Model):
             ]
         return result
 
-    def crm_timeline_log(self, entry_type, subject, summary=""):
-        """Log a call, an email or a note on the customer from the timeline composer.
+    def crm_timeline_log(self, entry_type, subject, summary="", outcome=""):
+        """Log a call, an email or a note on the customer from the timeline composer
+        (the one way to log them on the partner form).
 
         :param entry_type: "call", "email" or "note"
         :param subject: str, required
         :param summary: str, plain text (optional)
+        :param outcome: str, short result such as "Will order 40 bags" (optional)
         :return: id of the new crm.interaction
-        :raise ValidationError: unknown type, empty subject, or a subject or
-            summary that is not text
+        :raise ValidationError: unknown type, empty subject, or a subject,
+            summary or outcome that is not text
         """
         self.ensure_one()
         if not isinstance(entry_type, str) or entry_type not in TIMELINE_COMPOSER_TYPES:
@@ -345,6 +393,8 @@ class ResPartner(models.Model):
             raise ValidationError(self.env._("Give the call, email or note a subject."))
         if summary and not isinstance(summary, str):
             raise ValidationError(self.env._("The summary must be text."))
+        if outcome and not isinstance(outcome, str):
+            raise ValidationError(self.env._("The outcome must be text."))
         channel_code, direction = TIMELINE_COMPOSER_TYPES[entry_type]
         channel = self.env["crm.interaction.channel"].search([("code", "=", channel_code)], limit=1)
         if not channel:
@@ -358,6 +408,7 @@ class ResPartner(models.Model):
                 "direction": direction,
                 "subject": subject.strip(),
                 "summary": summary and plaintext2html(summary),
+                "outcome": (outcome or "").strip() or False,
             }
         )
         return log.action_log()["infos"]["interaction_id"]

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_date
 
 from .profile_common import NOW, ProfileCommon
 
@@ -118,3 +119,31 @@ class TestCustomerCard(ProfileCommon):
         )
         with self.assertRaises(AccessError):
             self.customer.with_user(employee).get_customer_card_data()
+
+    def test_rfm_label_explains_it_ranks_purchases_not_contacts(self):
+        """A customer called yesterday can be "Hibernating": the card says why (its last
+        order, the scores) and the segment's rule, so the label is not read as contact."""
+        data = self.customer.get_customer_card_data()
+        label = self.customer.rfm_label_id
+        self.assertTrue(label, "the bakery has orders, so it has an RFM label")
+        basis, figures, segment = data["rfm"]["explanation"]
+        self.assertIn("purchases, not contacts", basis)
+        self.assertIn(format_date(self.env, self.customer.last_order_date), figures)
+        self.assertIn(f"recency score {self.customer.rfm_recency}", figures)
+        self.assertTrue(segment.startswith(f"Segment {label.name}: {label._rule_text()}."))
+
+    def test_rfm_rule_in_words(self):
+        rule = {
+            xmlid: self.env.ref(f"crm_unified.rfm_label_{xmlid}")._rule_text()
+            for xmlid in ("hibernating", "at_risk", "champions", "need_attention")
+        }
+        self.assertEqual(
+            rule,
+            {
+                "hibernating": "Recency score 1\u20132 · Frequency score 1\u20132",
+                "at_risk": "Recency score 1\u20132 · Frequency score 3\u20135",
+                "champions": "Recency score 4\u20135 · Frequency score 4\u20135 · "
+                "Monetary score 4\u20135",
+                "need_attention": "Every customer that no earlier segment took",
+            },
+        )

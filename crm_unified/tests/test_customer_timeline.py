@@ -141,13 +141,20 @@ class TestCustomerTimeline(ProfileCommon):
             self.assertEqual(interaction.direction, direction)
             self.assertEqual(interaction.subject, entry_type)
             self.assertIn("a<br>b", interaction.summary)
+        call_id = self.contact.crm_timeline_log("call", "Spring order", "", " Will order 40 bags ")
+        self.assertEqual(self.env["crm.interaction"].browse(call_id).outcome, "Will order 40 bags")
         count = self.env["crm.interaction"].search_count([])
         with self.assertRaises(ValidationError):
             self.contact.crm_timeline_log("fax", "Sent a fax")
         with self.assertRaises(ValidationError):
             self.contact.crm_timeline_log("call", "   ")
         # RPC can send anything: a list as subject or summary, a list as type.
-        for args in ((["call"], "Hi"), ("call", ["Hi"]), ("call", "Hi", {"x": 1})):
+        for args in (
+            (["call"], "Hi"),
+            ("call", ["Hi"]),
+            ("call", "Hi", {"x": 1}),
+            ("call", "Hi", "", ["done"]),
+        ):
             with self.assertRaises(ValidationError, msg=repr(args)):
                 self.contact.crm_timeline_log(*args)
         self.assertEqual(self.env["crm.interaction"].search_count([]), count)
@@ -163,3 +170,11 @@ class TestCustomerTimeline(ProfileCommon):
         self.assertEqual(charts["heatmap"], self.customer.contact_time_histogram)
         # The 25 inbound calls were all at 11:00 (UTC, the customer has no time zone).
         self.assertEqual(sum(v for k, v in charts["heatmap"].items() if k.endswith("-11")), 25)
+
+    def test_partner_form_has_one_way_to_log(self):
+        """The Customer 360 tab logs through the timeline composer only: the old
+        "Log a Call" / "Log Interaction" buttons are not on the partner form."""
+        arch = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="crm_customer_timeline"', arch)
+        for button in ("action_crm_log_call", "action_crm_log_interaction"):
+            self.assertNotIn(f'name="{button}"', arch)

@@ -721,15 +721,15 @@ class CrmCampaignPlanner(models.AbstractModel):
         reason = part["reason"]
         if reason == "campaign_cap":
             return self.env._(
-                "Every allowed send time would exceed the campaign's cap of %(count)s "
-                "messages per %(days)s days.",
+                "Every allowed send time would exceed the campaign's contact cap (messages "
+                "at most: %(count)s, rolling period in days: %(days)s).",
                 count=part["count"],
                 days=part["days"],
             )
         if reason == "rule_cap":
             return self.env._(
-                "Every allowed send time would exceed the rule's cap of %(count)s "
-                "messages per %(days)s days.",
+                "Every allowed send time would exceed the rule's contact cap (messages "
+                "at most: %(count)s, rolling period in days: %(days)s).",
                 count=part["count"],
                 days=part["days"],
             )

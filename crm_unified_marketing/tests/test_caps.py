@@ -62,7 +62,10 @@ class TestCampaignCaps(CampaignCommon):
         deliveries = self._plan()
         self.assertEqual(set(deliveries.mapped("state")), {"skipped"})
         self.assertEqual(set(deliveries.mapped("skip_reason")), {"rule_cap"})
-        self.assertIn("rule's cap of 1 messages per 30 days", deliveries[0].failure_reason)
+        self.assertIn(
+            "rule's contact cap (messages at most: 1, rolling period in days: 30)",
+            deliveries[0].failure_reason,
+        )
         self.assertIn("skipped: Every allowed send time", deliveries[0].plan_explanation)
 
     def test_dry_run_shows_cap_skips_and_postponements(self):

@@ -121,7 +121,7 @@ class TestDryRun(CampaignCommon):
         dry_run.action_compute()
         self.assertEqual((dry_run.audience_count, dry_run.already_planned_count), (0, 4))
         chart = dry_run.action_view_chart()
-        self.assertIn("4 customers of this rule already have a delivery", chart["help"])
+        self.assertIn("already have a delivery planned or sent in this campaign: 4.", chart["help"])
         # a cancelled delivery frees its customer again
         self._delivery(self.partners[0]).state = "cancelled"
         dry_run.action_compute()

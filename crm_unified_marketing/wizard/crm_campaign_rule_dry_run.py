@@ -269,8 +269,8 @@ class CrmCampaignRuleDryRun(models.TransientModel):
         self.ensure_one()
         if self.already_planned_count and not self.audience_count:
             why = self.env._(
-                "%(count)s customers of this rule already have a delivery planned or sent "
-                "in this campaign; the planner does not plan them twice.",
+                "Customers of this rule who already have a delivery planned or sent in "
+                "this campaign: %(count)s. The planner does not plan them twice.",
                 count=self.already_planned_count,
             )
         elif not self.audience_count:

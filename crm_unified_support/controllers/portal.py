@@ -259,15 +259,29 @@ class SupportCustomerPortal(CustomerPortal):
     def _support_render_new_ticket_form(self, errors=(), values=None):
         """The new-ticket form, with our own translated `errors` and the
         customer's posted `values` (never error texts read from the request)."""
+        values = dict(values or {})
+        queues = self._support_portal_queues()
+        # sudo: ticket types are a public list of categories.
+        ticket_types = request.env["crm.support.ticket.type"].sudo().search([])
+        if "queue_id" not in values and len(queues) == 1:
+            values["queue_id"] = str(queues.id)
+        if "type_id" not in values:
+            # The only type, else the default type of the preselected queue.
+            queue = queues.filtered(lambda q: str(q.id) == values.get("queue_id"))
+            default_type = ticket_types if len(ticket_types) == 1 else queue.default_type_id
+            values["type_id"] = str(default_type.id) if default_type else ""
+        ticket_fields = request.env["crm.support.ticket"]._fields
         page_values = self._prepare_portal_layout_values()
         page_values.update(
             {
                 "page_name": "support_ticket_new",
-                "queues": self._support_portal_queues(),
-                # sudo: ticket types are a public list of categories.
-                "ticket_types": request.env["crm.support.ticket.type"].sudo().search([]),
+                "queues": queues,
+                "ticket_types": ticket_types,
+                # The product's own (translated) names of the two fields.
+                "queue_label": ticket_fields["queue_id"]._description_string(request.env),
+                "type_label": ticket_fields["type_id"]._description_string(request.env),
                 "errors": list(errors),
-                "values": values or {},
+                "values": values,
             }
         )
         return request.render("crm_unified_support.portal_new_ticket", page_values)
@@ -296,6 +310,9 @@ class SupportCustomerPortal(CustomerPortal):
             ticket_type = ticket_type.sudo().search([]).filtered(lambda t: str(t.id) == type_id)
             if not ticket_type:
                 errors.append(env._("Choose a ticket type from the list."))
+        elif queue:
+            # "Not sure (the team decides)": the queue's default type, if any.
+            ticket_type = queue.default_type_id
         description = (post.get("description") or "").strip()
         partner = request.env.user.partner_id
         return {

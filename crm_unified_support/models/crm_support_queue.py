@@ -111,6 +111,12 @@ class CrmSupportQueue(models.Model):
         "not only the tickets they opened.",
     )
     allow_portal_close = fields.Boolean(string="Customers Can Close", default=True)
+    default_type_id = fields.Many2one(
+        "crm.support.ticket.type",
+        string="Default Ticket Type",
+        help="Preselected on the portal's new-ticket form, and given to a portal ticket "
+        "whose customer leaves the type to the team.",
+    )
     use_rating = fields.Boolean(
         string="Customer Ratings", default=True, help="Ask the customer to rate closed tickets."
     )
@@ -347,7 +353,7 @@ class CrmSupportQueue(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success" if assigned else "warning",
-                "message": self.env._("%(count)s ticket(s) assigned.", count=len(assigned)),
+                "message": self.env._("Tickets assigned: %(count)s.", count=len(assigned)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

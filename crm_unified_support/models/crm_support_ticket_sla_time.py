@@ -1,6 +1,6 @@
-from pytz import utc
-
 from odoo import api, fields, models
+
+from .working_time import WorkTimeline
 
 # Share of the SLA target used from which the countdown turns amber (red when late).
 SLA_WARNING_RATIO = 0.75
@@ -14,8 +14,8 @@ class CrmSupportTicket(models.Model):
     sla_time_left_hours = fields.Float(
         string="SLA Time Left",
         compute="_compute_sla_time_left",
-        help="Working hours (queue calendar, public holidays excluded) from now to the "
-        "deadline of the governing SLA target; negative when it is overdue.",
+        help="Working hours (queue calendar, holidays of the queue's company excluded) "
+        "from now to the deadline of the governing SLA target; negative when it is overdue.",
     )
     sla_time_used_ratio = fields.Float(
         string="SLA Share Used",
@@ -44,9 +44,20 @@ class CrmSupportTicket(models.Model):
         compute="_compute_sla_time_left",
         help="Whether the countdown moves right now (inside working hours and not paused).",
     )
+    sla_clock_running_until = fields.Datetime(
+        compute="_compute_sla_time_left",
+        help="End of the working period the countdown is in now (UTC): the countdown "
+        "widget stops there instead of doing its own calendar arithmetic.",
+    )
 
     def _compute_sla_time_left(self):
-        """Batch: one work-interval computation per calendar for all tickets."""
+        """Batch: one work-interval computation per (calendar, company) for all tickets.
+
+        The work intervals come from ``resource.calendar._support_intervals``,
+        the function the SLA deadlines are planned with: the queue calendar's
+        own leaves and the company-wide holidays of the queue's company only
+        (``_support_leave_domain``), never another company's.
+        """
         now = fields.Datetime.now()
         governing = {}
         for ticket in self:
@@ -58,9 +69,13 @@ class CrmSupportTicket(models.Model):
             if ticket.is_closed:
                 lines = lines.browse()
             governing[ticket.id] = (lines.sorted(lambda line: (line.deadline, line.id))[:1], lines)
-        intervals = self._sla_time_work_intervals(
+        timelines = self._sla_time_work_intervals(
             [
-                (ticket.queue_id.resource_calendar_id, governing[ticket.id][0])
+                (
+                    ticket.queue_id.resource_calendar_id,
+                    ticket.queue_id.company_id,
+                    governing[ticket.id][0],
+                )
                 for ticket in self
                 if governing[ticket.id][0]
             ],
@@ -80,14 +95,15 @@ class CrmSupportTicket(models.Model):
                 ticket.sla_time_policy_count = 0
                 ticket.sla_time_state = False
                 ticket.sla_clock_running = False
+                ticket.sla_clock_running_until = False
                 continue
             calendar = ticket.queue_id.resource_calendar_id
-            work = intervals.get(calendar.id)
+            timeline = timelines.get((calendar.id, ticket.queue_id.company_id.id))
             clock = line.paused_since or now
             if line.deadline >= clock:
-                left = self._sla_time_hours_between(work, clock, line.deadline)
+                left = self._sla_time_hours_between(timeline, clock, line.deadline)
             else:
-                left = -self._sla_time_hours_between(work, line.deadline, clock)
+                left = -self._sla_time_hours_between(timeline, line.deadline, clock)
             target = line.target_hours or 0.0
             used = (target - left) / target if target else 1.0
             ticket.sla_time_left_hours = left
@@ -103,48 +119,46 @@ class CrmSupportTicket(models.Model):
             else:
                 state = "on_track"
             ticket.sla_time_state = state
-            ticket.sla_clock_running = not line.paused_since and (
-                work is None or any(start <= now < stop for start, stop in work)
+            current = None
+            if timeline is not None:
+                current = next(
+                    (stop for start, stop in timeline.intervals if start <= now < stop), None
+                )
+            ticket.sla_clock_running = not line.paused_since and (timeline is None or bool(current))
+            ticket.sla_clock_running_until = (
+                current if ticket.sla_clock_running and timeline is not None else False
             )
 
     @api.model
-    def _sla_time_work_intervals(self, calendar_lines, now):
-        """{calendar id: [(start, stop), ...] naive UTC} covering now and all deadlines.
+    def _sla_time_work_intervals(self, calendar_company_lines, now):
+        """Work timelines covering now and all deadlines, one per (calendar, company).
 
-        :param calendar_lines: [(resource.calendar, crm.support.ticket.sla)]
-
-        One _work_intervals_batch per calendar (with its public holidays);
-        calendars missing (wall-clock SLA) are left out.
+        :param calendar_company_lines: [(resource.calendar, res.company,
+            crm.support.ticket.sla)]
+        :param now: naive UTC datetime
+        :return: {(calendar id, company id): WorkTimeline of naive UTC
+            intervals}, holidays of ``_support_leave_domain`` removed;
+            calendars missing (wall-clock SLA) are left out
         """
-        by_calendar = {}
-        for calendar, line in calendar_lines:
+        bounds = {}
+        for calendar, company, line in calendar_company_lines:
             if not calendar:
                 continue
             points = [now, line.deadline]
             if line.paused_since:
                 points.append(line.paused_since)
-            low, high = by_calendar.get(calendar, (min(points), max(points)))
-            by_calendar[calendar] = (min(low, *points), max(high, *points))
-        result = {}
-        for calendar, (low, high) in by_calendar.items():
-            work = calendar._work_intervals_batch(utc.localize(low), utc.localize(high))[False]
-            result[calendar.id] = [
-                (
-                    start.astimezone(utc).replace(tzinfo=None),
-                    stop.astimezone(utc).replace(tzinfo=None),
-                )
-                for start, stop, _records in work
-            ]
-        return result
+            key = (calendar, company)
+            low, high = bounds.get(key, (min(points), max(points)))
+            bounds[key] = (min(low, *points), max(high, *points))
+        return {
+            (calendar.id, company.id): WorkTimeline(calendar._support_intervals(company, low, high))
+            for (calendar, company), (low, high) in bounds.items()
+        }
 
     @api.model
-    def _sla_time_hours_between(self, work, start, end):
-        """Working hours between two naive UTC datetimes; wall-clock hours without calendar."""
-        if work is None:
+    def _sla_time_hours_between(self, timeline, start, end):
+        """Working hours between two naive UTC datetimes on a WorkTimeline;
+        wall-clock hours when there is no calendar (``timeline`` None)."""
+        if timeline is None:
             return (end - start).total_seconds() / 3600.0
-        seconds = 0.0
-        for low, high in work:
-            overlap = (min(high, end) - max(low, start)).total_seconds()
-            if overlap > 0:
-                seconds += overlap
-        return seconds / 3600.0
+        return timeline.hours_between(start, end)

@@ -36,21 +36,59 @@ class TestPortalForms(HttpCase, SupportCommon):
     def _tickets(self, subject):
         return self.Ticket.search([("name", "=", subject)])
 
+    def _portal_queues(self):
+        return self.env["crm.support.queue"].search(
+            [
+                ("visibility", "=", "portal"),
+                ("company_id", "in", self.user_portal_carla.company_ids.ids),
+            ]
+        )
+
     def test_new_ticket_as_the_browser_posts_it(self):
+        """Several queues: the customer chooses one (none is forced on them), the
+        type is "Not sure" and becomes the queue's default type."""
+        self.queue.default_type_id = self.ticket_type
+        self.assertGreater(len(self._portal_queues()), 1)
         self.authenticate("sup_portal_carla", "sup_portal_carla")
-        values = self._form(NEW_TICKET, NEW_TICKET)
-        # The first queue is preselected, the type is "-", the subject empty.
-        first_queue = self.env["crm.support.queue"].browse(int(values["queue_id"]))
-        self.assertEqual(first_queue.visibility, "portal")
-        self.assertEqual((values["type_id"], values["subject"]), ("", ""))
-        values.update(subject="Scanner jams", description="Page 2\nevery time")
+        page = self.url_open(NEW_TICKET).text
+        # The field is named with the product's term, not "Team".
+        self.assertIn('<label class="form-label" for="queue_id">Queue</label>', page)
+        self.assertNotIn(">Team<", page)
+        self.assertIn("Not sure (the team decides)", page)
+        values = browser_form_values(page, NEW_TICKET)
+        self.assertEqual((values["queue_id"], values["type_id"], values["subject"]), ("", "", ""))
+        values.update(
+            queue_id=str(self.queue.id), subject="Scanner jams", description="Page 2\nevery time"
+        )
         self._post(NEW_TICKET, values)
         ticket = self._tickets("Scanner jams")
         self.assertEqual(len(ticket), 1)
-        self.assertEqual(
-            (ticket.queue_id, ticket.type_id), (first_queue, self.ticket_type.browse())
-        )
+        self.assertEqual((ticket.queue_id, ticket.type_id), (self.queue, self.ticket_type))
         self.assertEqual(ticket.partner_id, self.customer)
+        # Without a default type on the queue, "Not sure" leaves the type empty.
+        self.queue.default_type_id = False
+        self._post(NEW_TICKET, {**values, "subject": "Scanner jams again"})
+        self.assertFalse(self._tickets("Scanner jams again").type_id)
+
+    def test_only_queue_and_its_default_type_are_preselected(self):
+        (self._portal_queues() - self.queue).visibility = "internal"
+        self.queue.default_type_id = self.ticket_type
+        self.authenticate("sup_portal_carla", "sup_portal_carla")
+        page = self.url_open(NEW_TICKET).text
+        self.assertNotIn("Choose…", page, "a single queue offers no empty choice")
+        values = browser_form_values(page, NEW_TICKET)
+        self.assertEqual(
+            (values["queue_id"], values["type_id"]), (str(self.queue.id), str(self.ticket_type.id))
+        )
+        self._post(NEW_TICKET, {**values, "subject": "Paper tray"})
+        ticket = self._tickets("Paper tray")
+        self.assertEqual((ticket.queue_id, ticket.type_id), (self.queue, self.ticket_type))
+        # The only ticket type is preselected whatever the queue says.
+        self.queue.default_type_id = False
+        (self.env["crm.support.ticket.type"].search([]) - self.ticket_type).active = False
+        values = self._form(NEW_TICKET, NEW_TICKET)
+        self.assertEqual(values["type_id"], str(self.ticket_type.id))
+        self.assertNotIn("Not sure", self.url_open(NEW_TICKET).text)
 
     def test_tampered_values_are_named_and_choices_kept(self):
         self.authenticate("sup_portal_carla", "sup_portal_carla")
@@ -106,7 +144,9 @@ class TestPortalForms(HttpCase, SupportCommon):
         form has a text field give the form again or a ticket, never an error."""
         self.authenticate("sup_portal_carla", "sup_portal_carla")
         values = self._form(NEW_TICKET, NEW_TICKET)
-        values.update(subject="Nul\x00 byte", description="Line\x00 one")
+        values.update(
+            queue_id=str(self.queue.id), subject="Nul\x00 byte", description="Line\x00 one"
+        )
         self._post(NEW_TICKET, values)
         ticket = self._tickets("Nul byte")
         self.assertEqual(len(ticket), 1, "NUL bytes are dropped, the rest is kept")

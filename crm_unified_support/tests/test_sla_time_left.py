@@ -117,3 +117,56 @@ class TestSlaTimeLeft(SupportCommon):
 
         few = count(self.ticket | more[:1])
         self.assertEqual(count(self.ticket | more), few)
+
+    def test_other_company_holiday_does_not_count(self):
+        """A company-wide holiday (no calendar) of ANOTHER company is not a holiday
+        of this queue: the countdown agrees with the deadline, which ignores it."""
+        other = self.env["res.company"].create({"name": "Countdown Other Co"})
+        # with_company: a leave's company is computed from its calendar, else env.company.
+        leave = (
+            self.env["resource.calendar.leaves"]
+            .with_company(other)
+            .create(
+                {
+                    "name": "Other company's day off",
+                    "company_id": other.id,
+                    "calendar_id": False,
+                    "date_from": datetime(2026, 3, 10, 0, 0),
+                    "date_to": datetime(2026, 3, 10, 23, 59, 59),
+                }
+            )
+        )
+        self.assertEqual((leave.company_id, leave.calendar_id), (other, leave.calendar_id.browse()))
+        self.ticket.sla_status_ids.invalidate_recordset()
+        first = self.ticket.sla_status_ids.filtered(
+            lambda line: line.target_type == "first_response"
+        )
+        self.assertEqual(first.deadline, datetime(2026, 3, 10, 11, 0))
+        # Fri 16-17 + Tue 09-11: Tuesday is a working day for this queue.
+        figures = self._figures("2026-03-06 16:00:00")
+        self.assertEqual((figures["left"], figures["used"]), (3.0, 0.25))
+        self.assertEqual(self._figures("2026-03-10 10:00:00")["left"], 1.0)
+        # The same holiday in the queue's own company does count, in both.
+        self.env["resource.calendar.leaves"].with_company(self.queue.company_id).create(
+            {
+                "name": "Our day off",
+                "company_id": self.queue.company_id.id,
+                "calendar_id": False,
+                "date_from": datetime(2026, 3, 10, 0, 0),
+                "date_to": datetime(2026, 3, 10, 23, 59, 59),
+            }
+        )
+        self.ticket.sla_status_ids.invalidate_recordset()
+        self.assertEqual(first.deadline, datetime(2026, 3, 11, 11, 0))
+        self.assertEqual(self._figures("2026-03-06 16:00:00")["left"], 3.0)
+        self.assertEqual(self._figures("2026-03-10 10:00:00")["left"], 2.0)
+
+    def test_clock_runs_until_the_end_of_the_working_period(self):
+        """The widget gets the end of the current working period from the server."""
+        with freeze_time("2026-03-06 16:00:00"):
+            self.ticket.invalidate_recordset()
+            self.assertTrue(self.ticket.sla_clock_running)
+            self.assertEqual(self.ticket.sla_clock_running_until, datetime(2026, 3, 6, 17, 0))
+        with freeze_time("2026-03-07 12:00:00"):
+            self.ticket.invalidate_recordset()
+            self.assertFalse(self.ticket.sla_clock_running_until)

@@ -91,6 +91,12 @@ export class CustomerCard extends Component {
         return score >= 30 ? "text-bg-warning" : "text-bg-danger";
     }
 
+    /** What the RFM label is based on (purchases, not contacts) and the segment's rule. */
+    get rfmExplanation() {
+        const rfm = this.state.data.rfm;
+        return rfm ? [rfm.scores, ...(rfm.explanation || [])].filter(Boolean).join("\n") : "";
+    }
+
     get satisfaction() {
         const support = this.state.data.support;
         if (!support || support.rating_avg === null || support.rating_avg === undefined) {

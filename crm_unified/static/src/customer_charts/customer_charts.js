@@ -111,7 +111,7 @@ export class CustomerCharts extends Component {
                     tooltip: {
                         callbacks: {
                             label: (item) =>
-                                _t("%(weekday)s %(hour)s:00 — %(count)s contacts", {
+                                _t("%(weekday)s %(hour)s:00 — contacts: %(count)s", {
                                     weekday: weekdays[item.raw.y],
                                     hour: String(item.raw.x).padStart(2, "0"),
                                     count: item.raw.count,

@@ -39,7 +39,7 @@ export class CustomerTimeline extends Component {
             departments: [],
             channels: [],
             filters: { scope: "company", department_id: 0, channel_id: 0, kind: "", period: 0 },
-            composer: { type: "call", subject: "", summary: "", open: false },
+            composer: { type: "call", subject: "", summary: "", outcome: "", open: false },
         });
         this.loadedFor = null;
         useRecordObserver(async (record) => {
@@ -182,8 +182,9 @@ export class CustomerTimeline extends Component {
             composer.type,
             composer.subject,
             composer.summary,
+            composer.outcome,
         ]);
-        Object.assign(composer, { subject: "", summary: "", open: false });
+        Object.assign(composer, { subject: "", summary: "", outcome: "", open: false });
         // Reloading the record (after saving pending edits) refreshes the customer
         // card and, through the record observer, this feed.
         const record = this.props.record;

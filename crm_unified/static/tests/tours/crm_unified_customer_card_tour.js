@@ -8,6 +8,14 @@ registry.category("web_tour.tours").add("crm_unified_customer_card_tour", {
             trigger: ".o_form_view .o_crm_customer_card [data-figure=orders] .o_crm_card_value:contains('1,200.00')",
         },
         {
+            content: "The order count is a label and a number, never '1 orders'",
+            trigger: ".o_crm_customer_card [data-figure=orders] .o_crm_card_orders:contains('Orders: 1'):not(:contains('1 orders'))",
+        },
+        {
+            content: "The RFM label says it is based on purchases, not contacts, and gives its rule",
+            trigger: ".o_crm_customer_card .o_crm_card_rfm .o_crm_card_rfm_help[title*='purchases, not contacts'][title*='Segment ']",
+        },
+        {
             content: "The card shows the consent per channel",
             trigger: ".o_crm_customer_card [data-figure=consents] .o_crm_card_consent[data-state=opt_in]",
         },

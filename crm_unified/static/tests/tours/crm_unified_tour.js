@@ -107,23 +107,28 @@ registry.category("web_tour.tours").add("crm_unified_log_call_tour", {
             trigger: ".o_crm_customer_card .o_crm_card_last_contact:contains('20 days ago')",
         },
         {
+            content: "One way to log: the timeline composer, no duplicate log buttons on the tab",
+            trigger:
+                ".o_notebook:not(:has(button[name=action_crm_log_call])):not(:has(button[name=action_crm_log_interaction])) .o_crm_timeline_composer_buttons",
+        },
+        {
             content: "Log a call",
-            trigger: "button[name=action_crm_log_call]",
+            trigger: ".o_crm_timeline button[data-composer=call]",
             run: "click",
         },
         {
             content: "Describe the call",
-            trigger: ".modal .o_field_widget[name=subject] input",
+            trigger: ".o_crm_timeline_composer .o_crm_timeline_subject",
             run: "edit Called about the spring order",
         },
         {
             content: "Note its outcome",
-            trigger: ".modal .o_field_widget[name=outcome] input",
+            trigger: ".o_crm_timeline_composer .o_crm_timeline_outcome_input",
             run: "edit Will order 40 bags",
         },
         {
             content: "Save the call",
-            trigger: ".modal button[name=action_log]",
+            trigger: ".o_crm_timeline_composer .o_crm_timeline_submit",
             run: "click",
         },
         {

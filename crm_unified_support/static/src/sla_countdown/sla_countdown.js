@@ -8,7 +8,8 @@ const TICK_MS = 30000;
 
 /**
  * SLA countdown: the remaining WORKING time of the ticket's governing SLA
- * target (computed on the server in the queue calendar), coloured by the share
+ * target (computed on the server in the queue calendar with the holidays of the
+ * queue's company, as the deadlines are), coloured by the share
  * of the target used (green, amber from 75 %, red when late), the governing
  * policy named in the tooltip and in the form when several targets are open.
  *
@@ -39,10 +40,19 @@ export class SlaCountdown extends Component {
     }
 
     get hoursLeft() {
+        // The server computes the working time left with the function that plans
+        // the deadlines (queue calendar, holidays of the queue's company only);
+        // between two loads the widget only lets the clock run until the end of
+        // the current working period the server gave, never its own calendar.
         const data = this.data;
         let hours = data[this.props.name] || 0;
         if (data.sla_clock_running) {
-            hours -= (this.state.now - this.state.loadedAt) / 3600000;
+            let now = this.state.now;
+            const until = data.sla_clock_running_until;
+            if (until) {
+                now = Math.min(now, Math.max(until.toMillis(), this.state.loadedAt));
+            }
+            hours -= (now - this.state.loadedAt) / 3600000;
         }
         return hours;
     }
@@ -100,6 +110,7 @@ export const slaCountdown = {
         { name: "sla_time_policy_count", type: "integer" },
         { name: "sla_time_state", type: "char" },
         { name: "sla_clock_running", type: "boolean" },
+        { name: "sla_clock_running_until", type: "datetime" },
     ],
 };
 

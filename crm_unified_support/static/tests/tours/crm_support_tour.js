@@ -11,6 +11,15 @@ registry.category("web_tour.tours").add("crm_support_portal_new_ticket", {
             run: "click",
         },
         {
+            content: "The queue is asked for with the product's word, not 'Team'",
+            trigger: "form.o_support_new_ticket_form label[for=queue_id]:contains(Queue):not(:contains(Team))",
+        },
+        {
+            content: "Choose the support queue",
+            trigger: "form.o_support_new_ticket_form select[name=queue_id]",
+            run: "selectByLabel Test Care",
+        },
+        {
             content: "Write the subject",
             trigger: "form.o_support_new_ticket_form input[name=subject]",
             run: "edit Tour: the app crashes on start",
