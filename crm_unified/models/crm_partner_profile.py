@@ -1,5 +1,3 @@
-import json
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -115,33 +113,6 @@ class CrmPartnerProfile(models.Model):
             "A customer has one profile per company.",
         ),
     ]
-
-    @api.model
-    def _write_rows(self, rows, columns):
-        """Write {partner_id, company_id, column: value} rows in ONE UPDATE.
-
-        :param columns: {column name: SQL type}
-        """
-        if not rows:
-            return
-        column_defs = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(sql_type))
-            for name, sql_type in [("partner_id", "int"), ("company_id", "int"), *columns.items()]
-        )
-        assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE crm_partner_profile p SET %s "
-                "FROM jsonb_to_recordset(%s::jsonb) AS v(%s) "
-                "WHERE p.partner_id = v.partner_id AND p.company_id = v.company_id",
-                assignments,
-                json.dumps(rows, default=str),
-                column_defs,
-            )
-        )
-        self._invalidate_figures()
 
     @api.model
     def _invalidate_figures(self):

@@ -21,8 +21,6 @@ CHURN_ENGAGEMENT_THRESHOLD = 40.0
 # Above this many selected customers, "Recompute" goes to the background cron.
 SYNC_RECOMPUTE_LIMIT = 200
 
-SCORE_COLUMNS = {"engagement_score": "float8", "churn_risk": "bool"}
-
 
 def _profile_field(fname=None):
     """Attributes of a Customer 360 figure read from the current company's profile.
@@ -680,81 +678,131 @@ class ResPartner(models.Model):
 
     # ---- Engagement ----
 
-    def _crm_engagement_signals(self):
-        """{partner_id: {signal_name: value between 0 and 1}}, from stored profile fields.
+    @api.model
+    def _crm_engagement_signal_sql(self, measures, now):
+        """Engagement signals, as SQL: rows (partner_id, company_id, name, value).
 
-        Other addons extend it with super() and add their own signals (e.g.
-        support satisfaction); give them a weight in _crm_engagement_signal_weights().
+        Other addons extend it with super() and append their own SELECT (e.g.
+        support satisfaction); give the signals a weight in
+        _crm_engagement_signal_weights(). A value is between 0 and 1 (clamped),
+        NULL means the customer has no such signal.
+
+        :param measures: SQL name of a relation with one row per (partner_id,
+            company_id) and the crm.partner.profile figure columns of that company
+        :param now: instant of the figures (naive UTC datetime)
+        :return: list of SQL
         """
-        now = fields.Datetime.now()
-        result = {}
-        for partner in self:
-            last = partner.last_touch_date
-            recency = max(0.0, 1.0 - (now - last).days / 180.0) if last else 0.0
-            result[partner.id] = {
-                "recency": recency,
-                "inbound_activity": min(1.0, partner.inbound_count_12m / 12.0),
-                "purchase_activity": min(1.0, partner.crm_order_count_12m / 4.0),
-            }
-        return result
+        return [
+            SQL(
+                """
+                SELECT m.partner_id, m.company_id, s.name, s.value
+                  FROM %(measures)s m
+            CROSS JOIN LATERAL (VALUES
+                    ('recency', CASE WHEN m.last_touch_date IS NULL THEN 0.0
+                                     ELSE GREATEST(0.0, 1.0 - FLOOR(EXTRACT(EPOCH FROM
+                                          %(now)s::timestamp - m.last_touch_date) / 86400.0)
+                                          / 180.0) END),
+                    ('inbound_activity', LEAST(1.0, COALESCE(m.inbound_count_12m, 0) / 12.0)),
+                    ('purchase_activity', LEAST(1.0, COALESCE(m.crm_order_count_12m, 0) / 4.0))
+                ) AS s(name, value)
+                """,
+                measures=measures,
+                now=now,
+            )
+        ]
 
     @api.model
     def _crm_engagement_signal_weights(self):
         return dict(ENGAGEMENT_WEIGHTS)
 
-    def _crm_compute_scores(self):
-        """Engagement score and churn risk of these commercial partners, per company.
+    @api.model
+    def _crm_engagement_score_ctes(self, measures, now):
+        """CTEs `signals` and `scores` (engagement score and churn risk of each row of `measures`).
 
-        For each company they have a profile in, the signals are read with that
-        company as the only current one (the figures of that company alone):
-        engagement = 100 * sum(weight * signal) / sum(weight), signals in [0, 1];
-        churn_risk = has bought, last order older than the company's churn delay
-        (days) and engagement below 40. One UPDATE for all rows.
+        engagement = 100 * sum(weight * signal) / sum(weight), signals clamped
+        to [0, 1], rounded to 2 decimals; churn_risk = has bought, last order
+        more whole days ago than the company's churn delay, and engagement
+        below 40. Signals without a declared weight weigh DEFAULT_SIGNAL_WEIGHT.
+
+        :param measures: SQL name of the relation (see _crm_engagement_signal_sql)
+        :param now: instant of the figures (naive UTC datetime)
+        :return: list of SQL (CTE definitions)
         """
-        # sudo: profiles of every company are recomputed by the profile job, whatever the
-        # companies of the user who triggered it; nothing is returned to that user.
-        Profile = self.env["crm.partner.profile"].sudo()
-        groups = Profile._read_group(
-            [("partner_id", "in", self.ids)], ["company_id"], ["partner_id:array_agg"]
+        weights = SQL(", ").join(
+            SQL("(%s, %s::float8)", name, weight)
+            for name, weight in self._crm_engagement_signal_weights().items()
         )
-        weights = self._crm_engagement_signal_weights()
-        now = fields.Datetime.now()
-        rows = []
-        for company, partner_ids in groups:
-            partners = self.browse(partner_ids).with_context(allowed_company_ids=company.ids)
-            signals = partners._crm_engagement_signals()
-            churn_days = company.crm_churn_days or 180
-            for partner in partners:
-                partner_signals = signals.get(partner.id, {})
-                total_weight = sum(
-                    weights.get(name, DEFAULT_SIGNAL_WEIGHT) for name in partner_signals
+        signals = SQL(" UNION ALL ").join(self._crm_engagement_signal_sql(measures, now))
+        return [
+            SQL("signals AS (%s)", signals),
+            SQL(
+                """
+                scores AS (
+                    SELECT m.partner_id, m.company_id,
+                           ROUND(COALESCE(e.score, 0)::numeric, 2)::float8 AS engagement_score,
+                           (m.last_order_date IS NOT NULL
+                            AND FLOOR(EXTRACT(EPOCH FROM %(now)s::timestamp - m.last_order_date)
+                                      / 86400.0) > COALESCE(NULLIF(c.crm_churn_days, 0), 180)
+                            AND COALESCE(e.score, 0) < %(threshold)s) AS churn_risk
+                      FROM %(measures)s m
+                      JOIN res_company c ON c.id = m.company_id
+                 LEFT JOIN (
+                        SELECT s.partner_id, s.company_id,
+                               100.0 * SUM(COALESCE(w.weight, %(default)s)
+                                           * LEAST(1.0, GREATEST(0.0, COALESCE(s.value, 0.0))))
+                               / NULLIF(SUM(COALESCE(w.weight, %(default)s)), 0) AS score
+                          FROM signals s
+                     LEFT JOIN (VALUES %(weights)s) AS w(name, weight) ON w.name = s.name
+                      GROUP BY s.partner_id, s.company_id
+                    ) e ON e.partner_id = m.partner_id AND e.company_id = m.company_id
                 )
-                score = 0.0
-                if total_weight:
-                    score = (
-                        100.0
-                        * sum(
-                            weights.get(name, DEFAULT_SIGNAL_WEIGHT)
-                            * max(0.0, min(1.0, value or 0.0))
-                            for name, value in partner_signals.items()
-                        )
-                        / total_weight
+                """,
+                measures=measures,
+                now=now,
+                threshold=CHURN_ENGAGEMENT_THRESHOLD,
+                default=DEFAULT_SIGNAL_WEIGHT,
+                weights=weights,
+            ),
+        ]
+
+    def _crm_engagement_signals(self):
+        """{partner_id: {signal_name: value}} of these partners' commercial entities,
+        from the current company's stored profile (see _crm_engagement_signal_sql).
+
+        Customers without a profile row read empty figures.
+        """
+        self.env["crm.partner.profile"].flush_model()
+        commercial = self.commercial_partner_id
+        figures = SQL(
+            """
+            SELECT p.id AS partner_id, %(company)s AS company_id, pr.last_touch_date,
+                   pr.inbound_count_12m, pr.crm_order_count_12m, pr.last_order_date
+              FROM unnest(%(ids)s::int[]) AS p(id)
+         LEFT JOIN crm_partner_profile pr ON pr.partner_id = p.id AND pr.company_id = %(company)s
+            """,
+            ids=commercial.ids,
+            company=self.env.company.id,
+        )
+        rows = self.env.execute_query(
+            SQL(
+                "WITH measures AS (%s) %s",
+                figures,
+                SQL(" UNION ALL ").join(
+                    self._crm_engagement_signal_sql(
+                        SQL.identifier("measures"), fields.Datetime.now()
                     )
-                last_order = partner.last_order_date
-                churn = bool(
-                    last_order
-                    and (now - last_order).days > churn_days
-                    and score < CHURN_ENGAGEMENT_THRESHOLD
-                )
-                rows.append(
-                    {
-                        "partner_id": partner.id,
-                        "company_id": company.id,
-                        "engagement_score": round(score, 2),
-                        "churn_risk": churn,
-                    }
-                )
-        Profile._write_rows(rows, SCORE_COLUMNS)
+                ),
+            )
+        )
+        by_commercial = {}
+        for partner_id, _company_id, name, value in rows:
+            if value is not None:
+                by_commercial.setdefault(partner_id, {})[name] = value
+        return {
+            partner.id: by_commercial[partner.commercial_partner_id.id]
+            for partner in self
+            if partner.commercial_partner_id.id in by_commercial
+        }
 
     # ---- Actions ----
 

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.crm_unified.models.crm_segment import CrmSegment
-from odoo.addons.crm_unified.models.res_partner import ResPartner
+from odoo.addons.crm_unified.models.res_partner_profile import ResPartner
 
 from .profile_common import NOW, ProfileCommon
 
@@ -88,16 +88,16 @@ class TestProfileCrons(ProfileCommon):
         clean = self._snapshot()
         self.env["crm.partner.profile"].search([("partner_id", "in", self.customers.ids)]).unlink()
         self._queue_only(self.customers)
-        original = ResPartner._crm_compute_scores
+        original = ResPartner._crm_profile_upsert_sql
         calls = []
 
-        def fail_on_second_batch(partners):
-            calls.append(len(partners))
+        def fail_on_second_batch(partners, ids, now, rfm=False):
+            calls.append(len(ids))
             if len(calls) == 2:
                 raise InjectedFault("worker killed after 3 customers")
-            return original(partners)
+            return original(partners, ids, now, rfm=rfm)
 
-        with patch.object(ResPartner, "_crm_compute_scores", fail_on_second_batch):
+        with patch.object(ResPartner, "_crm_profile_upsert_sql", fail_on_second_batch):
             for _run in range(2):
                 try:
                     # The cron runs each batch in its own transaction: a savepoint here.

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from odoo.addons.crm_unified.models.res_partner import ResPartner
 
@@ -168,15 +169,16 @@ class TestPartnerProfile(ProfileCommon):
         self.assertEqual(leap.last_interaction_date, datetime(2027, 3, 1, 18, 0, 0))
 
     def test_engagement_signals_hook(self):
-        original = ResPartner._crm_engagement_signals
+        original = ResPartner._crm_engagement_signal_sql
 
-        def with_support(partners):
-            signals = original(partners)
-            for values in signals.values():
-                values["support_satisfaction"] = 1.0
-            return signals
+        def with_support(partners, measures, now):
+            # Another addon's signal (no declared weight: DEFAULT_SIGNAL_WEIGHT) for everyone.
+            return [
+                *original(partners, measures, now),
+                SQL("SELECT partner_id, company_id, 'support_satisfaction', 1.0 FROM %s", measures),
+            ]
 
-        with patch.object(ResPartner, "_crm_engagement_signals", with_support):
+        with patch.object(ResPartner, "_crm_engagement_signal_sql", with_support):
             self.d._crm_recompute_profile()
         # (30 * 0.5 + 10 * 1.0) / (40 + 30 + 30 + 10) * 100
         self.assertAlmostEqual(self.d.engagement_score, 22.73, places=2)

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class ResPartner(models.Model):
@@ -78,21 +79,43 @@ class ResPartner(models.Model):
 
     # ---- Engagement (crm_unified hook) ----
 
-    def _crm_engagement_signals(self):
+    @api.model
+    def _crm_engagement_signal_sql(self, measures, now):
         """Support adds two signals, only for customers who used support:
         satisfaction (average rating / 5) and SLA experience (share of their
-        tickets answered and solved within the SLA)."""
-        signals = super()._crm_engagement_signals()
-        stats = self._support_stats()
-        for partner in self:
-            values = stats.get(partner.commercial_partner_id.id)
-            if not values or not values["total"]:
-                continue
-            partner_signals = signals.setdefault(partner.id, {})
-            partner_signals["support_sla_experience"] = 1.0 - values["breaches"] / values["total"]
-            if values["rating_avg"] is not None:
-                partner_signals["support_csat"] = values["rating_avg"] / 5.0
-        return signals
+        tickets answered and solved within the SLA). Tickets and ratings of
+        every company count (they are the customer's experience of support)."""
+        # The rating's partner may be a contact: ratings count for its commercial entity.
+        return [
+            *super()._crm_engagement_signal_sql(measures, now),
+            SQL(
+                """
+                SELECT m.partner_id, m.company_id, s.name, s.value
+                  FROM %(measures)s m
+                  JOIN (SELECT t.commercial_partner_id AS partner_id, COUNT(*) AS total,
+                               COUNT(*) FILTER (WHERE t.sla_failed) AS breaches
+                          FROM crm_support_ticket t
+                         WHERE t.commercial_partner_id IN (SELECT partner_id FROM %(measures)s)
+                      GROUP BY t.commercial_partner_id) tickets
+                    ON tickets.partner_id = m.partner_id
+             LEFT JOIN (SELECT rp.commercial_partner_id AS partner_id,
+                               AVG(r.rating) AS rating_avg
+                          FROM rating_rating r
+                          JOIN res_partner rp ON rp.id = r.partner_id
+                         WHERE r.res_model = 'crm.support.ticket' AND r.consumed
+                           AND r.rating > 0
+                           AND rp.commercial_partner_id IN (SELECT partner_id FROM %(measures)s)
+                      GROUP BY rp.commercial_partner_id) ratings
+                    ON ratings.partner_id = m.partner_id
+            CROSS JOIN LATERAL (VALUES
+                    ('support_sla_experience', 1.0 - tickets.breaches::float8 / tickets.total),
+                    ('support_csat', ratings.rating_avg / 5.0)
+                ) AS s(name, value)
+                 WHERE tickets.total > 0 AND s.value IS NOT NULL
+                """,
+                measures=measures,
+            ),
+        ]
 
     @api.model
     def _crm_engagement_signal_weights(self):

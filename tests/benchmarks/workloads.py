@@ -348,6 +348,15 @@ class Capture(Workload):
 
 
 class ProfileRecompute(Workload):
+    """Every measure of the customer profile, ours against one set-based SELECT.
+
+    The baseline computes the same figures as the profile stores for each
+    customer in the data set's company (interactions, channel counts, contact
+    times, preferred channel, sales, overdue invoices, RFM scores over all the
+    company's customers, engagement with the support signals, churn risk); our
+    side also writes them. Both compute "as of" the instant fixed in setup.
+    """
+
     name = "profile_recompute_all"
     owner = "crm_unified profile (h6)"
     target = "<= 2x set-based SQL"
@@ -362,38 +371,186 @@ class ProfileRecompute(Workload):
         # after ours, and an interaction dated in between would leave one side's
         # 12-month window only.
         self.now = fields.Datetime.now()
+        self.company = env.ref("base.main_company")
+        self.has_support = "crm.support.ticket" in env
 
     def ours(self, env):
         env["res.partner"].browse(self.ids)._crm_recompute_profile(now=self.now)
         return "stored"
 
     def baseline(self, env):
+        return env.execute_query(self._baseline_sql())
+
+    def _baseline_sql(self):
         # "12 months" are calendar months, as in the profile (366 days over a 29 February).
         since = self.now - relativedelta(months=12)
-        return env.execute_query(
-            SQL(
+        touch = SQL("i.kind = 'touch' AND i.direction = 'inbound'")
+        support = SQL("SELECT NULL::int AS id, 0 AS total, 0 AS breaches, NULL::float8 AS csat")
+        if self.has_support:
+            support = SQL(
                 """
-                SELECT p.id, i.last_date, COALESCE(i.count_12m, 0), COALESCE(s.orders, 0),
-                       round(COALESCE(s.revenue, 0)::numeric, 2)
-                  FROM unnest(%(ids)s::int[]) AS p(id)
-                  LEFT JOIN (SELECT commercial_partner_id AS id, max(date) AS last_date,
-                                    count(*) FILTER (WHERE date >= %(since)s) AS count_12m
-                               FROM crm_interaction
-                              WHERE commercial_partner_id = ANY(%(ids)s)
-                              GROUP BY 1) i ON i.id = p.id
-                  LEFT JOIN (SELECT rp.commercial_partner_id AS id,
-                                    count(*) FILTER (WHERE so.state = 'sale') AS orders,
-                                    sum(so.amount_untaxed
-                                        / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                                        FILTER (WHERE so.state = 'sale') AS revenue
-                               FROM sale_order so JOIN res_partner rp ON rp.id = so.partner_id
-                              WHERE rp.commercial_partner_id = ANY(%(ids)s)
-                              GROUP BY 1) s ON s.id = p.id
-                 ORDER BY p.id
+                SELECT t.commercial_partner_id AS id, COUNT(*) AS total,
+                       COUNT(*) FILTER (WHERE t.sla_failed) AS breaches,
+                       (SELECT AVG(r.rating) / 5.0 FROM rating_rating r
+                          JOIN res_partner rp ON rp.id = r.partner_id
+                         WHERE rp.commercial_partner_id = t.commercial_partner_id
+                           AND r.res_model = 'crm.support.ticket' AND r.consumed
+                           AND r.rating > 0) AS csat
+                  FROM crm_support_ticket t
+                 WHERE t.commercial_partner_id = ANY(%(ids)s)
+                 GROUP BY t.commercial_partner_id
                 """,
                 ids=self.ids,
-                since=since,
             )
+        return SQL(
+            """
+            WITH i AS (
+                SELECT i.commercial_partner_id AS id, MAX(i.date) AS last_date,
+                       (ARRAY_AGG(i.channel_id ORDER BY i.date DESC, i.id DESC))[1] AS channel,
+                       COUNT(*) FILTER (WHERE i.date >= %(since)s) AS n12,
+                       COUNT(*) FILTER (WHERE i.date >= %(since)s AND %(touch)s) AS touches12,
+                       MAX(i.date) FILTER (WHERE i.date >= %(since)s AND %(touch)s) AS last_touch
+                  FROM crm_interaction i
+                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND i.company_id = %(company)s
+                 GROUP BY 1
+            ), per_channel AS (
+                SELECT id, jsonb_object_agg(code, n) AS counts
+                  FROM (SELECT i.commercial_partner_id AS id, c.code, COUNT(*) AS n
+                          FROM crm_interaction i
+                          JOIN crm_interaction_channel c ON c.id = i.channel_id
+                         WHERE i.commercial_partner_id = ANY(%(ids)s)
+                           AND i.company_id = %(company)s AND i.date >= %(since)s
+                         GROUP BY 1, 2) x
+                 GROUP BY id
+            ), per_slot AS (
+                SELECT id, jsonb_object_agg(slot, n) AS histogram
+                  FROM (SELECT i.commercial_partner_id AS id,
+                               i.weekday::int || '-' || i.hour::int AS slot, COUNT(*) AS n
+                          FROM crm_interaction i
+                         WHERE i.commercial_partner_id = ANY(%(ids)s)
+                           AND i.company_id = %(company)s AND i.date >= %(since)s AND %(touch)s
+                           AND i.weekday IS NOT NULL AND i.hour IS NOT NULL
+                         GROUP BY 1, 2) x
+                 GROUP BY id
+            ), preferred AS (
+                SELECT DISTINCT ON (i.commercial_partner_id) i.commercial_partner_id AS id,
+                       i.channel_id
+                  FROM crm_interaction i JOIN crm_interaction_channel c ON c.id = i.channel_id
+                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND i.company_id = %(company)s
+                   AND i.date >= %(since)s AND %(touch)s AND c.code != 'other'
+                 GROUP BY i.commercial_partner_id, i.channel_id, c.sequence
+                 ORDER BY i.commercial_partner_id,
+                          SUM(POWER(0.5, EXTRACT(EPOCH FROM %(now)s - i.date)::float8 / 86400.0
+                                         / 90.0)
+                              * CASE WHEN i.res_model = 'sale.order' THEN 2 ELSE 1 END) DESC,
+                          c.sequence, i.channel_id
+            ), sales AS (
+                SELECT rp.commercial_partner_id AS id,
+                       COUNT(*) FILTER (WHERE so.state = 'sale') AS orders,
+                       COUNT(*) FILTER (WHERE so.state = 'sale' AND so.date_order >= %(since)s)
+                           AS orders12,
+                       SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                           FILTER (WHERE so.state = 'sale') AS revenue,
+                       SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                           FILTER (WHERE so.state = 'sale' AND so.date_order >= %(since)s)
+                           AS revenue12,
+                       MAX(so.date_order) FILTER (WHERE so.state = 'sale') AS last_order,
+                       COUNT(*) FILTER (WHERE so.state IN ('draft', 'sent')) AS quotations
+                  FROM sale_order so JOIN res_partner rp ON rp.id = so.partner_id
+                 WHERE rp.commercial_partner_id = ANY(%(ids)s) AND so.company_id = %(company)s
+                   AND so.state IN ('sale', 'draft', 'sent')
+                 GROUP BY 1
+            ), overdue AS (
+                SELECT commercial_partner_id AS id, SUM(amount_residual_signed) AS amount
+                  FROM account_move
+                 WHERE commercial_partner_id = ANY(%(ids)s) AND company_id = %(company)s
+                   AND move_type = 'out_invoice' AND state = 'posted'
+                   AND payment_state IN ('not_paid', 'partial') AND invoice_date_due < %(today)s
+                 GROUP BY 1
+            ), rfm_measures AS (
+                -- RFM ranks every customer of the company, not only the data set's.
+                SELECT rp.commercial_partner_id AS id, MAX(so.date_order) AS last_date,
+                       COUNT(*) AS frequency,
+                       SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS monetary
+                  FROM sale_order so JOIN res_partner rp ON rp.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   AND so.date_order >= %(now)s - make_interval(months => %(rfm_months)s)
+                 GROUP BY 1
+            ), rfm_ranked AS (
+                SELECT id, last_date, frequency, monetary,
+                       NTILE(5) OVER (ORDER BY last_date, id) AS r,
+                       NTILE(5) OVER (ORDER BY frequency, id) AS f,
+                       NTILE(5) OVER (ORDER BY monetary, id) AS m
+                  FROM rfm_measures
+            ), rfm AS (
+                -- Ties share a score: the best recency of a day, the lowest F and M.
+                SELECT id, MAX(r) OVER (PARTITION BY last_date::date) AS r,
+                       MIN(f) OVER (PARTITION BY frequency) AS f,
+                       MIN(m) OVER (PARTITION BY monetary) AS m
+                  FROM rfm_ranked
+            ), support AS (%(support)s
+            ), figures AS (
+                SELECT p.id, i.last_date, i.channel, COALESCE(i.n12, 0) AS n12,
+                       COALESCE(i.touches12, 0) AS touches12, i.last_touch,
+                       COALESCE(pc.counts, '{}') AS counts,
+                       COALESCE(ps.histogram, '{}') AS histogram,
+                       pr.channel_id AS preferred, COALESCE(s.orders, 0) AS orders,
+                       COALESCE(s.orders12, 0) AS orders12, COALESCE(s.revenue, 0) AS revenue,
+                       COALESCE(s.revenue12, 0) AS revenue12, s.last_order,
+                       COALESCE(s.quotations, 0) AS quotations, COALESCE(o.amount, 0) AS overdue,
+                       COALESCE(r.r, 0) AS r, COALESCE(r.f, 0) AS f, COALESCE(r.m, 0) AS m,
+                       (i.id IS NOT NULL OR s.id IS NOT NULL OR o.id IS NOT NULL) AS has_profile,
+                       su.total, su.breaches, su.csat
+                  FROM unnest(%(ids)s::int[]) AS p(id)
+                  LEFT JOIN i ON i.id = p.id
+                  LEFT JOIN per_channel pc ON pc.id = p.id
+                  LEFT JOIN per_slot ps ON ps.id = p.id
+                  LEFT JOIN preferred pr ON pr.id = p.id
+                  LEFT JOIN sales s ON s.id = p.id
+                  LEFT JOIN overdue o ON o.id = p.id
+                  LEFT JOIN rfm r ON r.id = p.id
+                  LEFT JOIN support su ON su.id = p.id
+            ), engagement AS (
+                SELECT f.*,
+                       CASE WHEN NOT f.has_profile THEN 0 ELSE 100.0 * (
+                           40 * CASE WHEN f.last_touch IS NULL THEN 0 ELSE GREATEST(0, LEAST(1,
+                                1 - FLOOR(EXTRACT(EPOCH FROM %(now)s - f.last_touch) / 86400)
+                                / 180.0)) END
+                           + 30 * LEAST(1, f.touches12 / 12.0) + 30 * LEAST(1, f.orders12 / 4.0)
+                           + CASE WHEN f.total > 0
+                                  THEN 10 * (1 - f.breaches::float8 / f.total)
+                                       + COALESCE(15 * f.csat, 0) ELSE 0 END
+                       ) / (100 + CASE WHEN f.total > 0
+                                       THEN 10 + CASE WHEN f.csat IS NULL THEN 0 ELSE 15 END
+                                       ELSE 0 END) END AS score
+                  FROM figures f
+            )
+            SELECT e.id, e.last_date, e.channel, e.n12, e.touches12, e.last_touch, e.counts,
+                   e.histogram, e.preferred, e.orders, e.orders12, ROUND(e.revenue::numeric, 2),
+                   ROUND(e.revenue12::numeric, 2),
+                   ROUND(CASE WHEN e.orders > 0 THEN e.revenue / e.orders ELSE 0 END::numeric, 2),
+                   e.last_order, e.quotations, ROUND(e.overdue::numeric, 2), e.r, e.f, e.m,
+                   (SELECT l.id FROM crm_rfm_label l
+                     WHERE l.active AND e.r BETWEEN l.recency_min AND l.recency_max
+                       AND e.f BETWEEN l.frequency_min AND l.frequency_max
+                       AND e.m BETWEEN l.monetary_min AND l.monetary_max
+                     ORDER BY l.sequence, l.id LIMIT 1),
+                   ROUND(e.score::numeric, 2)::float8,
+                   (e.last_order IS NOT NULL
+                    AND FLOOR(EXTRACT(EPOCH FROM %(now)s - e.last_order) / 86400) > %(churn_days)s
+                    AND e.score < 40)
+              FROM engagement e
+             ORDER BY e.id
+            """,
+            ids=self.ids,
+            company=self.company.id,
+            since=since,
+            now=self.now,
+            today=fields.Date.context_today(self.company, timestamp=self.now),
+            touch=touch,
+            support=support,
+            rfm_months=self.company.crm_rfm_months or 24,
+            churn_days=self.company.crm_churn_days or 180,
         )
 
     def normalise(self, env, output):
@@ -403,14 +560,29 @@ class ProfileRecompute(Workload):
             # set has one company, so each customer's row there is its whole profile.
             output = env.execute_query(
                 SQL(
-                    "SELECT p.id, pr.last_interaction_date, COALESCE(pr.interaction_count_12m, 0), "
-                    "COALESCE(pr.crm_order_count, 0), "
-                    "round(COALESCE(pr.sale_revenue_total, 0)::numeric, 2) "
-                    "FROM unnest(%s::int[]) AS p(id) "
-                    "LEFT JOIN crm_partner_profile pr "
-                    "ON pr.partner_id = p.id AND pr.company_id = %s ORDER BY p.id",
+                    """
+                    SELECT p.id, pr.last_interaction_date, pr.last_interaction_channel_id,
+                           COALESCE(pr.interaction_count_12m, 0),
+                           COALESCE(pr.inbound_count_12m, 0), pr.last_touch_date,
+                           COALESCE(pr.interaction_channel_counts, '{}'),
+                           COALESCE(pr.contact_time_histogram, '{}'),
+                           pr.preferred_channel_computed_id, COALESCE(pr.crm_order_count, 0),
+                           COALESCE(pr.crm_order_count_12m, 0),
+                           ROUND(COALESCE(pr.sale_revenue_total, 0)::numeric, 2),
+                           ROUND(COALESCE(pr.sale_revenue_12m, 0)::numeric, 2),
+                           ROUND(COALESCE(pr.average_order_value, 0)::numeric, 2),
+                           pr.last_order_date, COALESCE(pr.open_quotation_count, 0),
+                           ROUND(COALESCE(pr.overdue_invoice_amount, 0)::numeric, 2),
+                           COALESCE(pr.rfm_recency, 0), COALESCE(pr.rfm_frequency, 0),
+                           COALESCE(pr.rfm_monetary, 0), pr.rfm_label_id,
+                           COALESCE(pr.engagement_score, 0), COALESCE(pr.churn_risk, FALSE)
+                      FROM unnest(%s::int[]) AS p(id)
+                      LEFT JOIN crm_partner_profile pr
+                        ON pr.partner_id = p.id AND pr.company_id = %s
+                     ORDER BY p.id
+                    """,
                     self.ids,
-                    env.ref("base.main_company").id,
+                    self.company.id,
                 )
             )
         return [tuple(row) for row in output]
