@@ -13,3 +13,5 @@ from . import mail_activity
 from . import sale_order
 from . import base_partner_merge_automatic_wizard
 from . import crm_interaction
+from . import mail_compose_message
+from . import sms_composer

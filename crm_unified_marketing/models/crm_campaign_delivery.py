@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date
 
 from .phone_check import contact_number, is_usable_phone
 
@@ -141,6 +141,32 @@ class CrmCampaignDelivery(models.Model):
         help="Orders confirmed up to this day count as conversions of this delivery.",
     )
     offer_description = fields.Char(compute="_compute_offer_description")
+    offer_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_offer_price",
+        help="The customer's currency: of the rule's pricelist, else of the customer's "
+        "pricelist, else of the company.",
+    )
+    offer_price = fields.Monetary(
+        compute="_compute_offer_price",
+        currency_field="offer_currency_id",
+        help="Price of the offered product for this customer, discount deducted, in the "
+        "offer currency.",
+    )
+    # Placeholders every marketing user may write (plain field paths: Odoo renders
+    # them without code); messages are rendered in the customer's language, so
+    # these read "1 800,00 ₴" and "21.12.2026" for a Ukrainian customer.
+    # Template editors may call format_amount / format_date themselves.
+    offer_price_display = fields.Char(
+        string="Offer Price (formatted)",
+        compute="_compute_offer_display",
+        help="The offer price in the customer's currency and number format.",
+    )
+    offer_expiry_date_display = fields.Char(
+        string="Offer Valid Until (formatted)",
+        compute="_compute_offer_display",
+        help="The last day of the offer in the customer's date format.",
+    )
     portal_subject = fields.Char(readonly=True, copy=False)
     portal_body = fields.Html(readonly=True, copy=False, sanitize=True)
     company_id = fields.Many2one(
@@ -204,6 +230,41 @@ class CrmCampaignDelivery(models.Model):
                 text = rule.name or ""
             delivery.offer_description = text
 
+    @api.depends(
+        "rule_id.product_id",
+        "rule_id.pricelist_id",
+        "rule_id.discount",
+        "variant_id.discount",
+        "partner_id",
+        "company_id",
+    )
+    def _compute_offer_price(self):
+        for delivery in self:
+            rule = delivery.rule_id
+            pricelist = rule.pricelist_id or delivery.partner_id.property_product_pricelist
+            currency = pricelist.currency_id or delivery.company_id.currency_id
+            discount = delivery.variant_id.discount or rule.discount
+            price = 0.0
+            if rule.product_id:
+                price = (
+                    pricelist._get_product_price(rule.product_id, 1.0, currency=currency)
+                    if pricelist
+                    else rule.product_id.lst_price
+                )
+            delivery.offer_currency_id = currency
+            delivery.offer_price = currency.round(price * (1.0 - discount / 100.0))
+
+    @api.depends("offer_price", "offer_currency_id", "offer_expiry_date")
+    @api.depends_context("lang")
+    def _compute_offer_display(self):
+        for delivery in self:
+            delivery.offer_price_display = (
+                format_amount(self.env, delivery.offer_price, delivery.offer_currency_id)
+                if delivery.rule_id.product_id
+                else ""
+            )
+            delivery.offer_expiry_date_display = format_date(self.env, delivery.offer_expiry_date)
+
     @api.model
     def _get_sent_states(self):
         return ["sent", "opened", "clicked", "replied", "converted", "bounced"]
@@ -224,10 +285,18 @@ class CrmCampaignDelivery(models.Model):
             *super().mail_allowed_qweb_expressions(),
             "object.offer_description",
             "object.offer_expiry_date",
+            "object.offer_price",
+            "object.campaign_id",
             "object.campaign_id.name",
+            "object.rule_id",
             "object.rule_id.name",
+            "object.salesperson_id",
             "object.salesperson_id.name",
             "object.partner_id.email",
+            "object.offer_price_display",
+            "object.offer_expiry_date_display",
+            # the customer's language, for rendering (mail.compose.message.lang)
+            "object.partner_id.lang",
         )
 
     def _get_template_sources(self):
@@ -289,19 +358,40 @@ class CrmCampaignDelivery(models.Model):
         result = {delivery.id: {} for delivery in self}
         engines = {"subject": "inline_template", "body_html": "qweb", "sms_body": "inline_template"}
         groups = {}
+        langs = self._get_render_langs()
         for delivery in self:
             for key, source in delivery._get_template_sources().items():
                 template = source[TEMPLATE_KEYS[key]] or ""
                 authors = source.write_uid
                 if not source.id or isinstance(source.id, models.NewId):
                     authors |= self.env.user  # being edited: its editor counts too
-                groups.setdefault((key, template, authors), []).append(delivery.id)
-        for (key, template, authors), ids in groups.items():
-            self._check_template_authors(template, engines[key], authors)
-            rendered = renderer._render_template(template, self._name, ids, engine=engines[key])
+                group_key = (key, template, authors, langs[delivery.id])
+                groups.setdefault(group_key, []).append(delivery.id)
+        checked = set()
+        for (key, template, authors, lang), ids in groups.items():
+            if (template, key, authors) not in checked:
+                self._check_template_authors(template, engines[key], authors)
+                checked.add((template, key, authors))
+            rendered = renderer.with_context(lang=lang)._render_template(
+                template, self._name, ids, engine=engines[key]
+            )
             for res_id in ids:
                 result[res_id][key] = rendered[res_id]
         return result
+
+    def _get_render_langs(self):
+        """{delivery id: language code} the messages are written in: the customer's
+        language, else the current one, as mail.template with
+        ``lang = {{ object.partner_id.lang }}`` (so Odoo's format_date and
+        format_amount give the customer's formats)."""
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        default = self.env.lang or "en_US"
+        return {
+            delivery.id: delivery.partner_id.lang
+            if delivery.partner_id.lang in installed
+            else default
+            for delivery in self
+        }
 
     # ---- Dispatch ----
 
@@ -511,13 +601,29 @@ class CrmCampaignDelivery(models.Model):
             )
         return mailing
 
+    def _get_mailing_title(self, mailing_type, day):
+        """Clean name of the mailing of this rule, variant, channel and day:
+        campaign / rule / variant / channel / day (never a template's source)."""
+        rule, variant = self.rule_id, self.variant_id
+        channel = dict(
+            self.env["mailing.mailing"]._fields["mailing_type"]._description_selection(self.env)
+        ).get(mailing_type, mailing_type)
+        day_text = format_date(self.env, day)
+        return " / ".join(
+            filter(None, [rule.campaign_id.name, rule.name, variant.name, channel, day_text])
+        )
+
     def _prepare_mailing_values(self, mailing_type, day):
+        """Values of the mailing of this rule, variant and day. Its subject and
+        name are the clean title: the templates are only put on it while it sends
+        (`_send_through_mailing`)."""
         rule, variant = self.rule_id, self.variant_id
         templates = self[:1]._get_templates()
         campaign = rule.campaign_id
-        title = " / ".join(filter(None, [campaign.name, rule.name, variant.name, str(day)]))
+        title = self._get_mailing_title(mailing_type, day)
         values = {
-            "subject": templates["subject"] if mailing_type == "mail" else title,
+            "name": title,
+            "subject": title,
             "mailing_type": mailing_type,
             "mailing_model_id": self.env["ir.model"]._get_id(self._name),
             "mailing_domain": repr([("id", "=", 0)]),
@@ -551,7 +657,29 @@ class CrmCampaignDelivery(models.Model):
         to_send = self.filtered(lambda d: d.id not in already)
         if to_send:
             mailing = to_send._get_mailing(mailing_type)
+            # mass_mailing renders the mailing's subject and body per recipient (in
+            # the customer's language, see mail_compose_message.py): the rule's
+            # current templates go on the mailing while it sends, and its subject is
+            # the clean title again afterwards, so that Email Marketing, the traces
+            # and the statistics never show a template's source.
+            templates = to_send[:1]._get_templates()
+            # the name is given with the subject: utm.source.mixin would make it up
+            # from the subject otherwise
+            name = mailing.name
+            if mailing_type == "mail":
+                mailing.write(
+                    {
+                        "name": name,
+                        "subject": templates["subject"],
+                        "body_html": templates["body_html"],
+                        "body_arch": templates["body_html"],
+                    }
+                )
+            else:
+                mailing.body_plaintext = templates["sms_body"]
             mailing.action_send_mail(res_ids=to_send.ids)
+            if mailing_type == "mail":
+                mailing.write({"name": name, "subject": name})
             existing = Trace.search(domain)
         self._apply_traces(existing)
 

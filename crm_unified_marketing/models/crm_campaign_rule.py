@@ -17,7 +17,8 @@ WEEKDAY_FIELDS = (
 
 DEFAULT_EMAIL_BODY = """<p>Hello <t t-out="object.partner_id.name"/>,</p>
 <p>We have an offer for you: <t t-out="object.offer_description"/>.</p>
-<p>It is valid until <t t-out="object.offer_expiry_date"/>.</p>
+<p>Your price: <t t-out="object.offer_price_display"/>,
+valid until <t t-out="object.offer_expiry_date_display"/>.</p>
 <p style="font-size: 11px;"><a href="/unsubscribe_from_list">Unsubscribe</a></p>"""
 
 
@@ -92,11 +93,22 @@ class CrmCampaignRule(models.Model):
         default="{{ object.partner_id.name }}, {{ object.offer_description }}",
         help="Text of the SMS; also the note of the call task for the salesperson.",
     )
-    preview_partner_id = fields.Many2one("res.partner", string="Preview For", check_company=True)
-    preview_subject = fields.Char(string="Subject Preview", compute="_compute_preview")
-    preview_body_html = fields.Html(
-        string="Email Preview", compute="_compute_preview", sanitize=False
+    preview_partner_id = fields.Many2one(
+        "res.partner",
+        string="Preview for Customer",
+        check_company=True,
+        help="The messages below are written as this customer will receive them: their "
+        "A/B variant, language, date and amount formats and currency.",
     )
+    preview_variant_id = fields.Many2one(
+        "crm.campaign.variant",
+        string="A/B Variant",
+        compute="_compute_preview",
+        help="The variant this customer gets (always the same one).",
+    )
+    preview_lang = fields.Char(string="Customer's Language", compute="_compute_preview")
+    preview_subject = fields.Char(string="Subject", compute="_compute_preview")
+    preview_body_html = fields.Html(string="Email", compute="_compute_preview", sanitize=False)
     preview_sms_body = fields.Text(string="SMS Text", compute="_compute_preview")
 
     # ---- Channels and time ----
@@ -166,15 +178,37 @@ class CrmCampaignRule(models.Model):
             rule.offer_value = price * rule.discount / 100.0 if rule.discount else price
 
     @api.depends(
-        "preview_partner_id", "email_subject", "email_body_html", "sms_body", "variant_ids"
+        "preview_partner_id",
+        "email_subject",
+        "email_body_html",
+        "sms_body",
+        "product_id",
+        "discount",
+        "pricelist_id",
+        "winner_variant_id",
+        "variant_ids.split_percent",
+        "variant_ids.email_subject",
+        "variant_ids.email_body_html",
+        "variant_ids.sms_body",
+        "variant_ids.discount",
     )
     def _compute_preview(self):
+        langs = dict(self.env["res.lang"].get_installed())
         for rule in self:
+            partner = rule.preview_partner_id
+            variant = rule._pick_variant(partner.id) if partner else rule.variant_ids.browse()
+            rule.preview_variant_id = variant
             try:
-                rendered = rule._render_preview(rule.preview_partner_id)
+                rendered = rule._render_preview(partner)
             except Exception as error:  # shown to the user while editing
                 message = self.env._("The message could not be rendered: %(error)s", error=error)
-                rendered = {"subject": message, "body_html": False, "sms_body": message}
+                rendered = {
+                    "subject": message,
+                    "body_html": False,
+                    "sms_body": message,
+                    "lang": False,
+                }
+            rule.preview_lang = langs.get(rendered["lang"], rendered["lang"])
             rule.preview_subject = rendered["subject"]
             rule.preview_body_html = rendered["body_html"]
             rule.preview_sms_body = rendered["sms_body"]
@@ -411,9 +445,15 @@ class CrmCampaignRule(models.Model):
         return variants[-1]
 
     def _render_preview(self, partner):
-        """Render the rule's messages for one customer, as the dispatch will."""
+        """Render the rule's messages for one customer, as the dispatch will: the
+        customer's A/B variant, in the customer's language.
+
+        :return: dict {subject, body_html, sms_body, lang (code)}; all False
+            without a customer
+        :raises AccessError: a template with code written by a non template editor
+        """
         self.ensure_one()
-        empty = {"subject": False, "body_html": False, "sms_body": False}
+        empty = {"subject": False, "body_html": False, "sms_body": False, "lang": False}
         if not partner:
             return empty
         variant = self._pick_variant(partner.id)
@@ -427,7 +467,10 @@ class CrmCampaignRule(models.Model):
                 "scheduled_date": fields.Datetime.now(),
             }
         )
-        return delivery._render_messages()[delivery.id]
+        return dict(
+            delivery._render_messages()[delivery.id],
+            lang=delivery._get_render_langs()[delivery.id],
+        )
 
     # ---- Actions ----
 

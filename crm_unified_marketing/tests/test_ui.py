@@ -28,6 +28,47 @@ class TestCampaignUi(HttpCase):
         self.assertEqual(campaign.state, "active")
         self.assertFalse(campaign.delivery_ids, "a dry run plans nothing")
 
+    def test_placeholder_picker_on_the_rule_messages(self):
+        """A marketing user (not a template editor) inserts a placeholder with Odoo's
+        picker, sees the body's placeholders as such and the previewed variant."""
+        marketer = new_test_user(
+            self.env,
+            login="mkt_placeholder",
+            groups="crm_unified_marketing.group_marketing_user",
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Placeholder Customer", "email": "placeholder@example.com"}
+        )
+        segment = self.env["crm.segment"].create(
+            {
+                "name": "Placeholder segment",
+                "segment_type": "static",
+                "partner_ids": [Command.set(customer.ids)],
+            }
+        )
+        campaign = self.env["crm.campaign"].create(
+            {"name": "Placeholder campaign", "date_end": "2099-12-31"}
+        )
+        email = self.env["crm.interaction.channel"]._get_by_code("email")
+        rule = self.env["crm.campaign.rule"].create(
+            {
+                "campaign_id": campaign.id,
+                "name": "Placeholder rule",
+                "segment_ids": [Command.set(segment.ids)],
+                "channel_line_ids": [Command.create({"channel_id": email.id})],
+                "variant_ids": [
+                    Command.create({"name": "Variant Blue", "split_percent": 100.0}),
+                ],
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-crm_unified_marketing.crm_campaign_rule_action/{rule.id}",
+            "crm_campaign_rule_placeholder_tour",
+            login="mkt_placeholder",
+        )
+        self.assertEqual(rule.email_subject, "Hello {{object.partner_id.name}}")
+        self.assertEqual(rule.write_uid, marketer)
+
     def test_portal_customer_reads_offers_on_my_offers(self):
         portal_user = new_test_user(
             self.env, login="mkt_portal_page", groups="base.group_portal", name="Portal Reader"
