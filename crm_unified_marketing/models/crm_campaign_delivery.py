@@ -101,7 +101,14 @@ class CrmCampaignDelivery(models.Model):
         ],
         index=True,
     )
-    failure_reason = fields.Char(string="Reason")
+    # As written when it happened, in the language of whoever planned or sent it.
+    failure_reason = fields.Char(string="Reason as Written")
+    failure_reason_display = fields.Char(
+        string="Reason",
+        compute="_compute_plan_explanation",
+        help="Why the message was skipped, cancelled or failed; a skip decided by the "
+        "planner is shown in your language.",
+    )
     cap_postponed_by = fields.Selection(
         CAP_SCOPES,
         string="Postponed by",
@@ -184,22 +191,26 @@ class CrmCampaignDelivery(models.Model):
             )
         )
 
-    @api.depends("plan_explanation_params", "plan_explanation_text")
+    @api.depends("plan_explanation_params", "plan_explanation_text", "failure_reason", "state")
     @api.depends_context("lang")
     def _compute_plan_explanation(self):
         planner = self.env["crm.campaign.planner"]
         cache = planner._prepare_explanation_cache(self.mapped("plan_explanation_params"))
         for delivery in self:
             parts = delivery.plan_explanation_params
-            text = False
+            text = reason = False
             if isinstance(parts, list) and parts:
                 try:
                     text = planner._render_explanation(parts, cache)
+                    skip = [p for p in parts if p.get("code") == "skipped"]
+                    if skip and delivery.state == "skipped":
+                        reason = planner._render_skip(skip[0], cache)
                 except (KeyError, TypeError, ValueError, AttributeError):
                     # Parameters that do not fit (written by a newer or older planner):
                     # the text as the planner wrote it.
                     _logger.debug("Explanation of delivery %s not rendered", delivery.id)
             delivery.plan_explanation = text or delivery.plan_explanation_text or False
+            delivery.failure_reason_display = reason or delivery.failure_reason or False
 
     @api.depends("scheduled_date", "sent_date", "rule_id.offer_validity_days")
     def _compute_offer_expiry_date(self):

@@ -127,3 +127,29 @@ class TestExplain(CampaignCommon):
         # Parameters a reader cannot put into words fall back to the text too.
         delivery.write({"plan_explanation_params": [{"code": "unknown"}]})
         self.assertEqual(delivery.plan_explanation, "Old words")
+
+    def test_each_reader_reads_why_a_customer_was_skipped_in_their_language(self):
+        self.env["res.lang"]._activate_lang("uk_UA")
+        self.partners[3].write({"email": False, "mobile": False, "phone": False})
+        self._plan()
+        skipped = self._delivery(self.partners[3])
+        self.assertEqual(skipped.state, "skipped")
+        english = (
+            "None of the rule's channels can reach this customer "
+            "(missing address or portal access)."
+        )
+        ukrainian = (
+            "Жоден із каналів правила не може досягти цього клієнта "
+            "(немає адреси або доступу до порталу)."  # noqa: RUF001 (Ukrainian text)
+        )
+        self.assertEqual(skipped.with_context(lang="en_US").failure_reason_display, english)
+        self.assertEqual(skipped.with_context(lang="uk_UA").failure_reason_display, ukrainian)
+        self.assertTrue(
+            skipped.with_context(lang="uk_UA").plan_explanation.endswith(f"пропущено: {ukrainian}")
+        )
+        # reasons that are not the planner's stay as written
+        sent = self._delivery(self.partners[0])
+        sent.write({"state": "cancelled", "failure_reason": "Cancelled by hand."})
+        self.assertEqual(
+            sent.with_context(lang="uk_UA").failure_reason_display, "Cancelled by hand."
+        )
