@@ -2,7 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, format_date
 
 from .phone_check import contact_number, is_usable_phone
@@ -383,12 +383,34 @@ class CrmCampaignDelivery(models.Model):
             if (template, key, authors) not in checked:
                 self._check_template_authors(template, engines[key], authors)
                 checked.add((template, key, authors))
-            rendered = renderer.with_context(lang=lang)._render_template(
-                template, self._name, ids, engine=engines[key]
-            )
+            try:
+                rendered = renderer.with_context(lang=lang)._render_template(
+                    template, self._name, ids, engine=engines[key]
+                )
+            except AccessError:
+                raise
+            except Exception as error:
+                # Odoo's rendering error holds the template and a Python traceback:
+                # the server log keeps them (mail.render.mixin logs them), users
+                # read which message failed.
+                raise UserError(self._get_render_error_message(key)) from error
             for res_id in ids:
                 result[res_id][key] = rendered[res_id]
         return result
+
+    def _get_render_error_message(self, key):
+        """What a user reads when the message ``key`` (subject, body_html, sms_body)
+        cannot be rendered for a customer: which message, and what to check."""
+        part = {
+            "subject": self.env._("email subject"),
+            "body_html": self.env._("email body"),
+            "sms_body": self.env._("SMS text"),
+        }.get(key, key)
+        return self.env._(
+            "The %(part)s could not be rendered for this customer: a placeholder uses a "
+            "field that does not exist or is empty for them. Check it with the preview.",
+            part=part,
+        )
 
     def _get_render_langs(self):
         """{delivery id: language code} the messages are written in: the customer's
@@ -524,10 +546,12 @@ class CrmCampaignDelivery(models.Model):
         for delivery in self:
             try:
                 delivery._render_messages()
-            except Exception as error:
-                delivery._mark_failed(
-                    self.env._("The message could not be rendered: %(error)s", error=error)
-                )
+            except UserError as error:  # AccessError included: both are worded for users
+                delivery._mark_failed(error.args[0])
+                failed |= delivery
+            except Exception:
+                _logger.exception("Campaign delivery %s could not be rendered", delivery.id)
+                delivery._mark_failed(self.env._("The message could not be rendered."))
                 failed |= delivery
         return self - failed
 

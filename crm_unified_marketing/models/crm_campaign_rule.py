@@ -201,7 +201,12 @@ class CrmCampaignRule(models.Model):
             try:
                 rendered = rule._render_preview(partner)
             except Exception as error:  # shown to the user while editing
-                message = self.env._("The message could not be rendered: %(error)s", error=error)
+                # UserError and AccessError are worded for users; anything else is not
+                message = (
+                    error.args[0]
+                    if isinstance(error, UserError)
+                    else self.env._("The message could not be rendered.")
+                )
                 rendered = {
                     "subject": message,
                     "body_html": False,

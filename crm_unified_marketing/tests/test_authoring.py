@@ -2,6 +2,7 @@ from freezegun import freeze_time
 
 from odoo.fields import Command
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common import NOW, CampaignCommon
 
@@ -208,3 +209,30 @@ class TestAuthoring(CampaignCommon):
         self._dispatch(deliveries)
         task = deliveries.filtered(lambda d: d.partner_id == self.customer_uk).activity_id
         self.assertEqual(task.note, "<p>1&nbsp;800,00&nbsp;₴ until 21.12.2026</p>")
+
+    def test_a_broken_placeholder_is_reported_in_words_not_python(self):
+        """Odoo's rendering error holds the template and a traceback: the preview and
+        the delivery's reason say which message failed and what to check instead."""
+        self.customer_uk.ref = False
+        self.rule.write(
+            {
+                "email_body_html": '<p><t t-out="object.partner_id.ref.lower()"/></p>',
+                "preview_partner_id": self.customer_uk.id,
+            }
+        )
+        expected = (
+            "The email body could not be rendered for this customer: a placeholder uses a "
+            "field that does not exist or is empty for them. Check it with the preview."
+        )
+        with mute_logger("odoo.addons.mail.models.mail_render_mixin"):
+            self.assertEqual(self.rule.preview_subject, expected)
+            self.assertEqual(self.rule.preview_sms_body, expected)
+            deliveries = self._plan()
+            with self.mock_mail_gateway():
+                self._dispatch(deliveries)
+        failed = deliveries.filtered(lambda d: d.partner_id == self.customer_uk)
+        self.assertEqual(failed.state, "failed")
+        self.assertEqual(failed.failure_reason, expected)
+        for text in (self.rule.preview_subject, failed.failure_reason):
+            self.assertNotIn("Traceback", text)
+            self.assertNotIn("AttributeError", text)
