@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -7,6 +9,37 @@ from odoo.tools import SQL
 # weight of a touch point attached to a sale order (a purchase counts double).
 PREFERRED_CHANNEL_HALF_LIFE = 90.0
 PREFERRED_CHANNEL_PURCHASE_WEIGHT = 2.0
+# Settings of the one big recompute statement, for it only: PostgreSQL's JIT
+# compilation costs it more (tens of seconds at 100,000 customers) than it saves,
+# and its sorts and hashes of a whole batch spill to disk with the default work_mem.
+PROFILE_STATEMENT_SETTINGS = {"jit": "off", "work_mem": "32MB"}
+
+
+@contextmanager
+def profile_statement_settings(env):
+    """Apply PROFILE_STATEMENT_SETTINGS to the statements run inside, then restore them."""
+    names = list(PROFILE_STATEMENT_SETTINGS)
+    previous = env.execute_query(
+        SQL(
+            "SELECT %s",
+            SQL(", ").join(
+                SQL("current_setting(%s), set_config(%s, %s, TRUE)", name, name, value)
+                for name, value in PROFILE_STATEMENT_SETTINGS.items()
+            ),
+        )
+    )[0][::2]
+    try:
+        yield
+    finally:
+        env.execute_query(
+            SQL(
+                "SELECT %s",
+                SQL(", ").join(
+                    SQL("set_config(%s, %s, TRUE)", name, value)
+                    for name, value in zip(names, previous, strict=True)
+                ),
+            )
+        )
 
 
 class ResPartner(models.Model):
@@ -82,14 +115,8 @@ class ResPartner(models.Model):
         if not ids:
             return
         now = now or fields.Datetime.now()
-        # One big statement: PostgreSQL's JIT compilation would cost it more time
-        # (tens of seconds at 100,000 customers) than it saves; off for it only.
-        jit = self.env.execute_query(SQL("SELECT current_setting('jit')"))[0][0]
-        self.env.execute_query(SQL("SELECT set_config('jit', 'off', TRUE)"))
-        try:
+        with profile_statement_settings(self.env):
             self.env.execute_query(self._crm_profile_upsert_sql(ids, now, rfm=rfm))
-        finally:
-            self.env.execute_query(SQL("SELECT set_config('jit', %s, TRUE)", jit))
         self.env["crm.partner.profile"]._invalidate_figures()
         self.env.execute_query(
             SQL(
@@ -585,6 +612,10 @@ class ResPartner(models.Model):
         batch._crm_recompute_profile(rfm=False)
         remaining = Partner.search_count([("crm_profile_dirty", "=", True)])
         if not remaining:
+            # The batches were written by earlier transactions that autovacuum may not
+            # have analyzed yet (a first full recompute fills an empty table, whose
+            # statistics then say 0 rows): fresh statistics keep the RFM join plans right.
+            self.env.execute_query(SQL("ANALYZE crm_partner_profile"))
             self._crm_compute_rfm()
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return True

@@ -379,7 +379,13 @@ class ProfileRecompute(Workload):
         return "stored"
 
     def baseline(self, env):
-        return env.execute_query(self._baseline_sql())
+        # With the statement settings ours runs with (no JIT, the same work_mem).
+        from odoo.addons.crm_unified.models.res_partner_profile import (  # noqa: PLC0415 - addons path set up by then
+            profile_statement_settings,
+        )
+
+        with profile_statement_settings(env):
+            return env.execute_query(self._baseline_sql())
 
     def _baseline_sql(self):
         # "12 months" are calendar months, as in the profile (366 days over a 29 February).
