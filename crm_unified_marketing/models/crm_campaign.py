@@ -155,7 +155,10 @@ class CrmCampaign(models.Model):
     def action_done(self):
         self.write({"state": "done"})
         self.delivery_ids.filtered(lambda d: d.state == "planned").write(
-            {"state": "cancelled", "failure_reason": self.env._("The campaign was closed.")}
+            {
+                "state": "cancelled",
+                **self.env["crm.campaign.delivery"]._failure_values("campaign_closed"),
+            }
         )
         return True
 

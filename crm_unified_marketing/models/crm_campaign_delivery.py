@@ -31,6 +31,15 @@ STATE_RANK = {
 }
 
 
+class MessageRenderError(UserError):
+    """A campaign message could not be rendered for a customer; ``part`` is the
+    message (subject, body_html, sms_body)."""
+
+    def __init__(self, message, part):
+        super().__init__(message)
+        self.part = part
+
+
 class CrmCampaignDelivery(models.Model):
     _name = "crm.campaign.delivery"
     _description = "Campaign Delivery"
@@ -103,6 +112,9 @@ class CrmCampaignDelivery(models.Model):
     )
     # As written when it happened, in the language of whoever planned or sent it.
     failure_reason = fields.Char(string="Reason as Written")
+    # Why it was cancelled or failed at send time, as {"code": ..., <parameters>}
+    # (codes in _render_failure); put into words in the reader's language.
+    failure_params = fields.Json(readonly=True, copy=False)
     failure_reason_display = fields.Char(
         string="Reason",
         compute="_compute_plan_explanation",
@@ -191,7 +203,13 @@ class CrmCampaignDelivery(models.Model):
             )
         )
 
-    @api.depends("plan_explanation_params", "plan_explanation_text", "failure_reason", "state")
+    @api.depends(
+        "plan_explanation_params",
+        "plan_explanation_text",
+        "failure_reason",
+        "failure_params",
+        "state",
+    )
     @api.depends_context("lang")
     def _compute_plan_explanation(self):
         planner = self.env["crm.campaign.planner"]
@@ -209,6 +227,11 @@ class CrmCampaignDelivery(models.Model):
                     # Parameters that do not fit (written by a newer or older planner):
                     # the text as the planner wrote it.
                     _logger.debug("Explanation of delivery %s not rendered", delivery.id)
+            if isinstance(delivery.failure_params, dict) and delivery.state != "skipped":
+                try:
+                    reason = delivery._render_failure(delivery.failure_params)
+                except (KeyError, TypeError, ValueError):
+                    _logger.debug("Reason of delivery %s not rendered", delivery.id)
             delivery.plan_explanation = text or delivery.plan_explanation_text or False
             delivery.failure_reason_display = reason or delivery.failure_reason or False
 
@@ -393,10 +416,49 @@ class CrmCampaignDelivery(models.Model):
                 # Odoo's rendering error holds the template and a Python traceback:
                 # the server log keeps them (mail.render.mixin logs them), users
                 # read which message failed.
-                raise UserError(self._get_render_error_message(key)) from error
+                raise MessageRenderError(self._get_render_error_message(key), key) from error
             for res_id in ids:
                 result[res_id][key] = rendered[res_id]
         return result
+
+    def _failure_values(self, code, **params):
+        """Values recording why a delivery is cancelled or failed: the code and
+        parameters (shown in each reader's language, see `_render_failure`) and
+        the text in the current language (kept as written).
+
+        :param code: a key of `_render_failure`
+        :return: dict of field values (failure_params, failure_reason)
+        """
+        failure = {"code": code, **params}
+        return {"failure_params": failure, "failure_reason": self._render_failure(failure)[:500]}
+
+    def _render_failure(self, failure):
+        """The reason ``failure`` ({"code": ..., ...}) in the language of self.env.
+
+        :raises KeyError: unknown code or missing parameter
+        """
+        code = failure["code"]
+        if code == "render_failed":
+            return self._get_render_error_message(failure["part"])
+        if code == "trace_failure":
+            labels = dict(
+                self.env["mailing.trace"]._fields["failure_type"]._description_selection(self.env)
+            )
+            return labels.get(failure["failure_type"], failure["failure_type"])
+        if code == "channel_cannot_send":
+            return self.env._("Channel %(code)s cannot send.", code=failure["channel"])
+        if code == "invalid_phone":
+            return self.env._("Invalid phone number %(number)s", number=failure["number"])
+        return {
+            "render_error": self.env._("The message could not be rendered."),
+            "send_error": self.env._("The message could not be sent."),
+            "consent_withdrawn": self.env._(
+                "The customer withdrew consent for this channel before sending."
+            ),
+            "no_message": self.env._("No message was generated."),
+            "cancelled_by_hand": self.env._("Cancelled by hand."),
+            "campaign_closed": self.env._("The campaign was closed."),
+        }[code]
 
     def _get_render_error_message(self, key):
         """What a user reads when the message ``key`` (subject, body_html, sms_body)
@@ -487,7 +549,7 @@ class CrmCampaignDelivery(models.Model):
         for (code, _rule, _variant), group in groups.items():
             handler = handlers.get(code)
             if not handler:
-                group._mark_failed(self.env._("Channel %(code)s cannot send.", code=code))
+                group._mark_failed("channel_cannot_send", channel=code)
                 continue
             group = group._fail_unrenderable()
             if not group:
@@ -546,12 +608,15 @@ class CrmCampaignDelivery(models.Model):
         for delivery in self:
             try:
                 delivery._render_messages()
-            except UserError as error:  # AccessError included: both are worded for users
-                delivery._mark_failed(error.args[0])
+            except MessageRenderError as error:
+                delivery._mark_failed("render_failed", part=error.part)
+                failed |= delivery
+            except UserError as error:  # AccessError included: worded for users
+                delivery.write({"state": "failed", "failure_reason": error.args[0][:500]})
                 failed |= delivery
             except Exception:
                 _logger.exception("Campaign delivery %s could not be rendered", delivery.id)
-                delivery._mark_failed(self.env._("The message could not be rendered."))
+                delivery._mark_failed("render_error")
                 failed |= delivery
         return self - failed
 
@@ -564,7 +629,7 @@ class CrmCampaignDelivery(models.Model):
         for delivery in self.filtered(lambda d: d.channel_code in ("sms", "phone")):
             number = contact_number(delivery.partner_id, delivery.channel_code)
             if number and not is_usable_phone(delivery.partner_id, number):
-                delivery._mark_failed(self.env._("Invalid phone number %(number)s", number=number))
+                delivery._mark_failed("invalid_phone", number=number)
                 invalid |= delivery
         return self - invalid
 
@@ -580,11 +645,16 @@ class CrmCampaignDelivery(models.Model):
             try:
                 with self.env.cr.savepoint():
                     getattr(delivery, handler)()
-            except Exception as error:
-                delivery._mark_failed(str(error))
+            except UserError as error:  # worded for users
+                delivery.write({"state": "failed", "failure_reason": error.args[0][:500]})
+            except Exception:
+                # Python's text is for the server log, not for the marketing user
+                _logger.exception("Campaign delivery %s could not be sent", delivery.id)
+                delivery._mark_failed("send_error")
 
-    def _mark_failed(self, reason):
-        self.write({"state": "failed", "failure_reason": reason[:500]})
+    def _mark_failed(self, code, **params):
+        """Mark failed with the reason ``code`` (see `_render_failure`)."""
+        self.write({"state": "failed", **self._failure_values(code, **params)})
 
     def _cancel_opted_out(self):
         """Consent and blacklist are checked again at send time.
@@ -603,14 +673,7 @@ class CrmCampaignDelivery(models.Model):
                 consent != "opt_in" and delivery.company_id in require_opt_in
             ):
                 refused |= delivery
-        refused.write(
-            {
-                "state": "cancelled",
-                "failure_reason": self.env._(
-                    "The customer withdrew consent for this channel before sending."
-                ),
-            }
-        )
+        refused.write({"state": "cancelled", **self._failure_values("consent_withdrawn")})
         return self - refused
 
     def _get_mailing(self, mailing_type):
@@ -726,9 +789,7 @@ class CrmCampaignDelivery(models.Model):
             trace = trace_by_res.get(delivery.id)
             values = {"mailing_id": trace.mass_mailing_id.id, "mailing_trace_id": trace.id}
             if not trace:
-                values.update(
-                    state="failed", failure_reason=self.env._("No message was generated.")
-                )
+                values.update(state="failed", **self._failure_values("no_message"))
             elif trace.trace_status in ("cancel", "error"):
                 # a wrong address is a failure; blacklist, opt-out, duplicate are cancellations
                 cancelled = trace.trace_status == "cancel" and trace.failure_type not in (
@@ -737,12 +798,11 @@ class CrmCampaignDelivery(models.Model):
                     "mail_email_invalid",
                     "mail_email_missing",
                 )
-                reason = dict(trace._fields["failure_type"]._description_selection(self.env)).get(
-                    trace.failure_type, trace.failure_type or trace.trace_status
-                )
                 values.update(
                     state="cancelled" if cancelled else "failed",
-                    failure_reason=reason,
+                    **self._failure_values(
+                        "trace_failure", failure_type=trace.failure_type or trace.trace_status
+                    ),
                 )
             else:
                 values.update(state="sent", sent_date=now)
@@ -899,6 +959,6 @@ class CrmCampaignDelivery(models.Model):
 
     def action_cancel(self):
         self.filtered(lambda d: d.state == "planned").write(
-            {"state": "cancelled", "failure_reason": self.env._("Cancelled by hand.")}
+            {"state": "cancelled", **self._failure_values("cancelled_by_hand")}
         )
         return True

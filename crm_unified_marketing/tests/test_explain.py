@@ -147,9 +147,26 @@ class TestExplain(CampaignCommon):
         self.assertTrue(
             skipped.with_context(lang="uk_UA").plan_explanation.endswith(f"пропущено: {ukrainian}")
         )
-        # reasons that are not the planner's stay as written
-        sent = self._delivery(self.partners[0])
-        sent.write({"state": "cancelled", "failure_reason": "Cancelled by hand."})
-        self.assertEqual(
-            sent.with_context(lang="uk_UA").failure_reason_display, "Cancelled by hand."
+        # send-time reasons too: stored as a code, read in the reader's language
+        withdrawn, by_hand = self._delivery(self.partners[0]), self._delivery(self.partners[1])
+        self.env["crm.contact.consent"].create(
+            {"partner_id": self.partners[0].id, "channel_id": self.ch_email.id, "state": "opt_out"}
         )
+        withdrawn.scheduled_date = "2026-12-07 04:00:00"
+        self.env["crm.campaign.delivery"]._cron_dispatch()
+        by_hand.action_cancel()
+        self.assertEqual(withdrawn.state, "cancelled")
+        self.assertEqual(
+            withdrawn.with_context(lang="uk_UA").failure_reason_display,
+            "Клієнт відкликав згоду на цей канал до надсилання.",
+        )
+        self.assertEqual(
+            withdrawn.with_context(lang="en_US").failure_reason_display,
+            "The customer withdrew consent for this channel before sending.",
+        )
+        self.assertEqual(
+            by_hand.with_context(lang="uk_UA").failure_reason_display, "Скасовано вручну."
+        )
+        # rows cancelled before the codes existed show the text as written
+        by_hand.write({"failure_params": False, "failure_reason": "Old words"})
+        self.assertEqual(by_hand.with_context(lang="uk_UA").failure_reason_display, "Old words")
