@@ -1,6 +1,7 @@
 from . import test_campaign
 from . import test_planner
 from . import test_planner_queries
+from . import test_planner_sql
 from . import test_dispatch
 from . import test_phone_check
 from . import test_explain

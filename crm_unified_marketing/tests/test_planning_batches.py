@@ -99,7 +99,7 @@ class TestPlanningBatches(CampaignCommon):
         self.assertEqual(len(clean), 12)
         self.assertFalse(self._snapshot())
         planner_class = type(self.env["crm.campaign.planner"])
-        original = planner_class._plan_batch
+        original = planner_class._write_plan_batch
         calls = []
 
         def plan_then_die(planner, *args):
@@ -108,7 +108,7 @@ class TestPlanningBatches(CampaignCommon):
                 raise WorkerKilled()
             return original(planner, *args)
 
-        with patch.object(planner_class, "_plan_batch", plan_then_die):
+        with patch.object(planner_class, "_write_plan_batch", plan_then_die):
             killed = False
             try:
                 self._run_cron_until_done(batch_size=3)

@@ -139,7 +139,7 @@ class CrmCampaignRuleDryRun(models.TransientModel):
         if not context:
             self.state = "done"
             return
-        rules, audiences, partner_ids, state = context
+        rules, _audiences, partner_ids, state = context
         rule_id = self.rule_id.id
         # earlier batches of this dry run count against the rule's limits
         state = {
@@ -151,7 +151,7 @@ class CrmCampaignRuleDryRun(models.TransientModel):
         batch_ids = partner_ids[self.progress_done : self.progress_done + size]
         planner = self.env["crm.campaign.planner"]
         values = (
-            planner._plan_batch(rules.campaign_id, rules, audiences, batch_ids, state)
+            planner._plan_batch_values(rules.campaign_id, rules, batch_ids, state)
             if batch_ids
             else []
         )
