@@ -1,6 +1,6 @@
 {
     "name": "CRM Unified",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "sequence": 16,
     "summary": "One customer history across sales, marketing and support, "

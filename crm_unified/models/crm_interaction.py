@@ -2,10 +2,11 @@ import logging
 
 import psycopg2.errors
 import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, create_index, email_normalize
+from odoo.tools import SQL, email_normalize
 from odoo.tools.sql import table_exists
 from odoo.tools.translate import LazyTranslate
 
@@ -190,11 +191,18 @@ class CrmInteraction(models.Model):
         )
         # A customer's history newest first (timeline pages, latest interactions of the
         # partner form, last contact date): read from the index, never sorted in full.
-        create_index(
-            self.env.cr,
-            "crm_interaction_commercial_partner_date_index",
-            self._table,
-            ["commercial_partner_id", "date DESC", "id DESC"],
+        # The columns of the record rules (company, confidentiality) are included, so
+        # that counting a customer's rows as a user may see them (the list's count)
+        # reads the index only, as a raw count would, instead of every row.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS crm_interaction_commercial_partner_date_rules_index"
+                " ON crm_interaction (commercial_partner_id, date DESC, id DESC)"
+                " INCLUDE (company_id, confidential, department_id)"
+            )
+        )
+        self.env.cr.execute(
+            SQL("DROP INDEX IF EXISTS crm_interaction_commercial_partner_date_index")
         )
         # One document event is one interaction, whoever writes it (capture hooks,
         # back-fill, two workers at once): enforced here, not by a Python check.
@@ -215,9 +223,11 @@ class CrmInteraction(models.Model):
         lang = self.env.lang or "en_US"
         cache = {}
         for interaction in self:
-            interaction.subject_display = (
-                interaction._crm_render_event_subject(templates, lang, cache) or interaction.subject
+            # Rows logged by hand or imported (no event) show their subject as written.
+            rendered = interaction.capture_event and interaction._crm_render_event_subject(
+                templates, lang, cache
             )
+            interaction.subject_display = rendered or interaction.subject
 
     @api.depends("subject_display")
     @api.depends_context("lang")
@@ -278,8 +288,11 @@ class CrmInteraction(models.Model):
         for vals in vals_list:
             self._check_required_values(vals)
         interactions = super().create(vals_list)
-        # Queue the customers' 360 profiles for a background recompute (one UPDATE).
-        interactions.partner_id._crm_mark_profile_dirty()
+        # The history figures of the customers' profiles count the new rows at once
+        # (a call logged shows on the card and the trend); the rest is queued for
+        # the background recompute (one UPDATE).
+        interactions._crm_profile_add_interactions()
+        interactions.partner_id._crm_mark_profile_dirty(history=False)
         return interactions
 
     @api.model
@@ -723,8 +736,142 @@ class CrmInteraction(models.Model):
         self._crm_check_captured_companies(arrays["partner_id"], arrays["company_id"])
         # The customers just written go to the cache: no fetch of the new rows.
         self.env.cache.update(interactions, self._fields["partner_id"], arrays["partner_id"])
-        interactions.partner_id._crm_mark_profile_dirty()
+        interactions._crm_profile_add_interactions()
+        interactions.partner_id._crm_mark_profile_dirty(history=False)
         return interactions
+
+    def _crm_profile_add_interactions(self):
+        """Add these new interactions to the history figures of their customers' profiles.
+
+        One INSERT ... ON CONFLICT for the whole batch, grouped by customer and
+        company: all-time and 12-month counts, last contact and its channel,
+        last touch, counts per channel, contact-time histogram and monthly trend
+        grow by the new rows, exactly as a full recompute would count them
+        (res.partner._crm_profile_measure_sql). Its cost grows with the new rows,
+        not with the customers' history. Figures that cannot be updated by
+        addition (preferred channel, windows moving with time) wait for the
+        background recompute the caller queues.
+        """
+        if not self:
+            return
+        self.flush_recordset()
+        Partner = self.env["res.partner"]
+        now = fields.Datetime.now()
+        since = now - relativedelta(months=12)
+        touch = self._crm_customer_touch_sql()
+        profile = SQL.identifier("crm_partner_profile")
+
+        def add_counts(column):
+            """SQL: the stored {key: count} json plus the new one, key by key."""
+            return SQL(
+                "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM ("
+                "SELECT k, SUM(v::int) AS n FROM ("
+                "SELECT key AS k, value AS v FROM jsonb_each_text(COALESCE(%(old)s, '{}'))"
+                " UNION ALL "
+                "SELECT key, value FROM jsonb_each_text(COALESCE(%(new)s, '{}'))"
+                ") sums GROUP BY k) merged)",
+                old=SQL("%s.%s", profile, SQL.identifier(column)),
+                new=SQL("EXCLUDED.%s", SQL.identifier(column)),
+            )
+
+        def add(column):
+            return SQL(
+                "%(col)s = COALESCE(%(profile)s.%(col)s, 0) + EXCLUDED.%(col)s",
+                col=SQL.identifier(column),
+                profile=profile,
+            )
+
+        self.env.execute_query(
+            SQL(
+                """
+                WITH base AS (
+                    SELECT crm_interaction.id, crm_interaction.commercial_partner_id AS partner_id,
+                           crm_interaction.company_id, crm_interaction.date,
+                           crm_interaction.channel_id, crm_interaction.weekday,
+                           crm_interaction.hour, COALESCE(%(touch)s, FALSE) AS is_touch
+                      FROM crm_interaction
+                     WHERE crm_interaction.id = ANY(%(ids)s)
+                ), per_channel AS (
+                    SELECT b.partner_id, b.company_id, jsonb_object_agg(c.code, b.n) AS counts
+                      FROM (SELECT partner_id, company_id, channel_id, COUNT(*) AS n FROM base
+                             WHERE date >= %(since)s GROUP BY 1, 2, 3) b
+                      JOIN crm_interaction_channel c ON c.id = b.channel_id
+                  GROUP BY b.partner_id, b.company_id
+                ), per_slot AS (
+                    SELECT partner_id, company_id, jsonb_object_agg(slot, n) AS histogram
+                      FROM (SELECT partner_id, company_id,
+                                   weekday::int || '-' || hour::int AS slot, COUNT(*) AS n
+                              FROM base
+                             WHERE date >= %(since)s AND is_touch
+                               AND weekday IS NOT NULL AND hour IS NOT NULL
+                          GROUP BY 1, 2, 3) s
+                  GROUP BY partner_id, company_id
+                ), per_month AS (
+                    SELECT partner_id, company_id, jsonb_object_agg(month, n) AS months
+                      FROM (SELECT partner_id, company_id,
+                                   to_char(date, 'YYYY-MM') || ':' || channel_id AS month,
+                                   COUNT(*) AS n
+                              FROM base
+                             WHERE date >= %(month_since)s
+                          GROUP BY 1, 2, 3) m
+                  GROUP BY partner_id, company_id
+                ), totals AS (
+                    SELECT partner_id, company_id, COUNT(*) AS count_all, MAX(date) AS last_date,
+                           (ARRAY_AGG(channel_id ORDER BY date DESC, id DESC))[1] AS last_channel,
+                           COUNT(*) FILTER (WHERE date >= %(since)s) AS count_12m,
+                           COUNT(*) FILTER (WHERE date >= %(since)s AND is_touch) AS inbound_12m,
+                           MAX(date) FILTER (WHERE date >= %(since)s AND is_touch) AS last_touch
+                      FROM base
+                  GROUP BY partner_id, company_id
+                )
+                INSERT INTO crm_partner_profile (
+                       partner_id, company_id, interaction_count_total, last_interaction_date,
+                       last_interaction_channel_id, interaction_count_12m, inbound_count_12m,
+                       last_touch_date, interaction_channel_counts, contact_time_histogram,
+                       interaction_month_counts, create_uid, create_date, write_uid, write_date)
+                SELECT t.partner_id, t.company_id, t.count_all, t.last_date, t.last_channel,
+                       t.count_12m, t.inbound_12m, t.last_touch, COALESCE(pc.counts, '{}'::jsonb),
+                       COALESCE(ps.histogram, '{}'::jsonb), COALESCE(pm.months, '{}'::jsonb),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM totals t
+             LEFT JOIN per_channel pc
+                    ON pc.partner_id = t.partner_id AND pc.company_id = t.company_id
+             LEFT JOIN per_slot ps
+                    ON ps.partner_id = t.partner_id AND ps.company_id = t.company_id
+             LEFT JOIN per_month pm
+                    ON pm.partner_id = t.partner_id AND pm.company_id = t.company_id
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                       %(count_total)s, %(count_12m)s, %(inbound_12m)s,
+                       last_interaction_channel_id = CASE
+                           WHEN %(profile)s.last_interaction_date IS NULL
+                             OR EXCLUDED.last_interaction_date >= %(profile)s.last_interaction_date
+                           THEN EXCLUDED.last_interaction_channel_id
+                           ELSE %(profile)s.last_interaction_channel_id END,
+                       last_interaction_date = GREATEST(%(profile)s.last_interaction_date,
+                                                        EXCLUDED.last_interaction_date),
+                       last_touch_date = GREATEST(%(profile)s.last_touch_date,
+                                                  EXCLUDED.last_touch_date),
+                       interaction_channel_counts = %(channel_counts)s,
+                       contact_time_histogram = %(histogram)s,
+                       interaction_month_counts = %(month_counts)s,
+                       write_date = EXCLUDED.write_date
+                """,
+                touch=touch,
+                ids=self.ids,
+                since=since,
+                month_since=Partner._crm_trend_since(now),
+                uid=self.env.uid,
+                now=now,
+                profile=profile,
+                count_total=add("interaction_count_total"),
+                count_12m=add("interaction_count_12m"),
+                inbound_12m=add("inbound_count_12m"),
+                channel_counts=add_counts("interaction_channel_counts"),
+                histogram=add_counts("contact_time_histogram"),
+                month_counts=add_counts("interaction_month_counts"),
+            )
+        )
+        self.env["crm.partner.profile"]._invalidate_figures()
 
     @api.model
     def _crm_check_captured_companies(self, partner_ids, company_ids):

@@ -227,7 +227,7 @@ class CrmInteraction(models.Model):
             done, cursor = len(rows), rows[-1][0]
             break
         self.invalidate_model()
-        self.env["res.partner"].invalidate_model(["crm_profile_dirty"])
+        self.env["res.partner"].invalidate_model(["crm_profile_dirty", "crm_profile_history_dirty"])
         state.update(step=step, cursor=cursor)
         remaining = self._crm_backfill_remaining(state)
         if remaining:
@@ -367,9 +367,11 @@ class CrmInteraction(models.Model):
                     RETURNING commercial_partner_id
                 ),
                 dirty AS (
-                    UPDATE res_partner SET crm_profile_dirty = TRUE
+                    UPDATE res_partner
+                       SET crm_profile_dirty = TRUE, crm_profile_history_dirty = TRUE
                      WHERE id IN (SELECT commercial_partner_id FROM ins)
-                       AND crm_profile_dirty IS NOT TRUE
+                       AND (crm_profile_dirty IS NOT TRUE
+                            OR crm_profile_history_dirty IS NOT TRUE)
                 )
                 SELECT COUNT(*) FROM ins
                 """,

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 # counts and amounts add up (amounts converted into the current company's currency),
 # dates take the latest, everything else is the current company's own figure.
 PROFILE_SUM_FIELDS = (
+    "interaction_count_total",
     "interaction_count_12m",
     "inbound_count_12m",
     "crm_order_count",
@@ -14,6 +15,8 @@ PROFILE_SUM_FIELDS = (
 )
 PROFILE_MONEY_FIELDS = ("sale_revenue_total", "sale_revenue_12m", "overdue_invoice_amount")
 PROFILE_MAX_FIELDS = ("last_interaction_date", "last_touch_date", "last_order_date")
+# {key: count} figures whose counts add up over several companies.
+PROFILE_COUNTER_FIELDS = ("interaction_month_counts",)
 PROFILE_COMPANY_FIELDS = (
     "last_interaction_channel_id",
     "interaction_channel_counts",
@@ -32,8 +35,24 @@ PROFILE_FIELDS = (
     *PROFILE_MONEY_FIELDS,
     "average_order_value",
     *PROFILE_MAX_FIELDS,
+    *PROFILE_COUNTER_FIELDS,
     *PROFILE_COMPANY_FIELDS,
 )
+# Figures of the customer's history that new interactions update at once
+# (crm.interaction._crm_profile_add_interactions), without a full recompute.
+PROFILE_HISTORY_FIELDS = (
+    "interaction_count_total",
+    "last_interaction_date",
+    "last_interaction_channel_id",
+    "interaction_count_12m",
+    "inbound_count_12m",
+    "last_touch_date",
+    "interaction_channel_counts",
+    "contact_time_histogram",
+    "interaction_month_counts",
+)
+# Calendar months (UTC, current one included) kept in interaction_month_counts.
+PROFILE_TREND_MONTHS = 12
 # Partner computes that read profile figures (invalidated with them).
 PROFILE_DERIVED_COMPUTES = {
     "_compute_crm_profile",
@@ -44,6 +63,8 @@ PROFILE_DERIVED_COMPUTES = {
     "_compute_best_contact_time_display",
     "_compute_contact_heatmap_html",
     "_compute_rfm_position_html",
+    "_compute_channel_trend_html",
+    "_compute_interaction_count",
 }
 
 
@@ -80,11 +101,17 @@ class CrmPartnerProfile(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     last_interaction_date = fields.Datetime(readonly=True)
     last_interaction_channel_id = fields.Many2one("crm.interaction.channel", readonly=True)
+    interaction_count_total = fields.Integer(string="Interactions", readonly=True)
     interaction_count_12m = fields.Integer(string="Interactions (12 Months)", readonly=True)
     inbound_count_12m = fields.Integer(string="Customer Touches (12 Months)", readonly=True)
     last_touch_date = fields.Datetime(string="Last Customer Touch", readonly=True)
     interaction_channel_counts = fields.Json(string="Interactions per Channel", readonly=True)
     contact_time_histogram = fields.Json(readonly=True)
+    interaction_month_counts = fields.Json(
+        readonly=True,
+        help="'YYYY-MM:channel id' (calendar month in UTC) -> number of interactions, "
+        "for the last 12 months.",
+    )
     preferred_channel_computed_id = fields.Many2one(
         "crm.interaction.channel", string="Preferred Channel (History)", readonly=True
     )
@@ -140,6 +167,7 @@ class CrmPartnerProfile(models.Model):
             churn_risk=False,
             interaction_channel_counts={},
             contact_time_histogram={},
+            interaction_month_counts={},
         )
         for fname in (*PROFILE_MONEY_FIELDS, "average_order_value", "engagement_score"):
             values[fname] = 0.0
@@ -182,6 +210,12 @@ class CrmPartnerProfile(models.Model):
             for fname in PROFILE_MAX_FIELDS:
                 if row[fname] and (not values[fname] or row[fname] > values[fname]):
                     values[fname] = row[fname]
+            for fname in PROFILE_COUNTER_FIELDS:
+                if row[fname]:
+                    counter = dict(values[fname])
+                    for key, count in row[fname].items():
+                        counter[key] = counter.get(key, 0) + count
+                    values[fname] = counter
             if own:
                 for fname in PROFILE_COMPANY_FIELDS:
                     values[fname] = row[fname] or self._empty_values()[fname]

@@ -8,7 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_date
 
 from .crm_interaction import WEEKDAYS
-from .crm_partner_profile import PROFILE_FIELDS
+from .crm_partner_profile import PROFILE_FIELDS, PROFILE_TREND_MONTHS
 
 # Customer analytics are internal: portal and non-CRM users do not read them.
 CRM_USER_GROUP = "crm_unified.group_user"
@@ -107,6 +107,14 @@ class ResPartner(models.Model):
         index="btree_not_null",
         groups=CRM_USER_GROUP,
     )
+    crm_profile_history_dirty = fields.Boolean(
+        string="Profile History Changed",
+        readonly=True,
+        copy=False,
+        groups=CRM_USER_GROUP,
+        help="The interaction history changed in a way the profile has not counted yet "
+        "(merge, back-fill): its history figures wait for the full recompute.",
+    )
     crm_profile_date = fields.Datetime(
         string="Profile Computed On", readonly=True, copy=False, groups=CRM_USER_GROUP
     )
@@ -128,8 +136,17 @@ class ResPartner(models.Model):
         search="_search_days_since_last_contact",
         groups=CRM_USER_GROUP,
     )
+    interaction_count_total = fields.Integer(
+        string="Interactions (All Time)", **_profile_field("interaction_count_total")
+    )
     interaction_count_12m = fields.Integer(
         string="Interactions (12 Months)", **_profile_field("interaction_count_12m")
+    )
+    interaction_month_counts = fields.Json(
+        string="Interactions per Month and Channel",
+        help="'YYYY-MM:channel id' (calendar month in UTC) -> number of interactions over "
+        "the last 12 months.",
+        **_profile_field(),
     )
     inbound_count_12m = fields.Integer(
         string="Customer Touches (12 Months)",
@@ -289,16 +306,31 @@ class ResPartner(models.Model):
         partners = SQL("(SELECT id FROM res_partner WHERE commercial_partner_id IN (%s))", subquery)
         return [("id", "not in" if default_matches else "in", partners)]
 
+    @api.depends_context("company", "allowed_company_ids")
     def _compute_interaction_count(self):
-        # A company's timeline includes its contacts: count on the commercial entity.
+        """A company's timeline includes its contacts: count on the commercial entity.
+
+        CRM users read the count kept on the profile (companies they work in),
+        whose cost does not grow with the history; a profile whose history
+        figures are not current, and users without CRM access, count the rows
+        they may read.
+        """
+        stored = self.browse()
+        if self.env.user.has_group(CRM_USER_GROUP):
+            stored = self._crm_history_is_current()
+        for partner in stored:
+            partner.interaction_count = partner.interaction_count_total
+        live = self - stored
+        if not live:
+            return
         counts = dict(
             self.env["crm.interaction"]._read_group(
-                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+                [("commercial_partner_id", "in", live.commercial_partner_id.ids)],
                 ["commercial_partner_id"],
                 ["__count"],
             )
         )
-        for partner in self:
+        for partner in live:
             partner.interaction_count = counts.get(partner.commercial_partner_id, 0)
 
     @api.depends("preferred_channel_stated_id", "preferred_channel_manual_id")
@@ -502,30 +534,69 @@ class ResPartner(models.Model):
                 "</tfoot></table>"
             ) % (rows, title_r, footer, title_f)
 
+    def _crm_monthly_trend(self):
+        """Interactions per channel and calendar month (UTC) over the last 12 months.
+
+        Read from the profiles (companies the user works in) when their history
+        figures are current, else counted from the history in one query.
+
+        :return: (months: list of 12 dates, first day of each month, oldest first;
+            {commercial partner: {crm.interaction.channel: {month date: count}}})
+        """
+        since = self.env["res.partner"]._crm_trend_since().date()
+        months = [since + relativedelta(months=i) for i in range(PROFILE_TREND_MONTHS)]
+        month_keys = {month.strftime("%Y-%m"): month for month in months}
+        data = {}
+        current = self._crm_history_is_current()
+        # sudo: the profile figures are read as _compute_crm_profile reads them
+        # (companies the user works in); counts only, no interaction content.
+        stored = {}
+        for partner in current.sudo():
+            commercial = partner.commercial_partner_id
+            by_channel = stored.setdefault(commercial.id, {})
+            for key, count in (commercial.interaction_month_counts or {}).items():
+                month_key, _sep, channel_id = key.partition(":")
+                if month_key in month_keys and count:
+                    counts = by_channel.setdefault(int(channel_id), {})
+                    counts[month_keys[month_key]] = counts.get(month_keys[month_key], 0) + count
+        # One recordset of every channel met: their names and order are read at once.
+        channels = (
+            self.env["crm.interaction.channel"]
+            .with_context(active_test=False)
+            .browse({cid for by_channel in stored.values() for cid in by_channel})
+        )
+        for commercial_id, by_channel in stored.items():
+            data[self.browse(commercial_id)] = {
+                channels.browse(cid).with_prefetch(channels._prefetch_ids): counts
+                for cid, counts in by_channel.items()
+            }
+        live = (self - current).commercial_partner_id - current.commercial_partner_id
+        if live:
+            # sudo: only counts per channel and month are shown, no interaction
+            # content, and only of the companies the user works in.
+            groups = (
+                self.env["crm.interaction"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("commercial_partner_id", "in", live.ids),
+                        ("company_id", "in", self.env.companies.ids),
+                        ("date", ">=", fields.Datetime.to_datetime(since)),
+                    ],
+                    ["commercial_partner_id", "channel_id", "date:month"],
+                    ["__count"],
+                )
+            )
+            for commercial, channel, month, count in groups:
+                # date:month groups of a Datetime field come as datetimes at midnight
+                data.setdefault(commercial, {}).setdefault(channel, {})[month.date()] = count
+        return months, data
+
+    @api.depends("interaction_month_counts")
     @api.depends_context("company", "allowed_company_ids")
     def _compute_channel_trend_html(self):
-        """Interactions per channel and month over the last 12 months (one query)."""
-        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
-        months = [since + relativedelta(months=i) for i in range(12)]
-        # sudo: only counts per channel and month are shown, no interaction content,
-        # and only of the companies the user works in (like the profile figures).
-        groups = (
-            self.env["crm.interaction"]
-            .sudo()
-            ._read_group(
-                [
-                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "in", self.env.companies.ids),
-                    ("date", ">=", fields.Datetime.to_datetime(since)),
-                ],
-                ["commercial_partner_id", "channel_id", "date:month"],
-                ["__count"],
-            )
-        )
-        data = {}
-        for partner, channel, month, count in groups:
-            # date:month groups of a Datetime field come as datetimes at midnight
-            data.setdefault(partner, {}).setdefault(channel, {})[month.date()] = count
+        """Interactions per channel and month over the last 12 months (profile figures)."""
+        months, data = self._crm_monthly_trend()
         for partner in self:
             by_channel = data.get(partner.commercial_partner_id)
             if not by_channel:

@@ -33,8 +33,11 @@ class ResPartner(models.Model):
         """Figures of the customer card of one partner, read in a constant number of queries.
 
         The figures are those of the partner's commercial entity (a contact shows
-        its company's figures). A profile queued for recompute (e.g. just after
-        "Log a call") is recomputed first, so the card never shows stale figures.
+        its company's figures). A new interaction (e.g. "Log a call") is counted
+        in the profile at once; a queued profile gets its document figures and
+        scores recomputed first (see _crm_refresh_card_profile), so the card
+        shows current figures in a number of queries and a time that do not
+        depend on the history.
 
         :return: dict with
             ``partner_id``, ``commercial_partner_id``, ``name``, ``currency_id``;
@@ -56,8 +59,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self
         commercial = partner.commercial_partner_id
-        if commercial.crm_profile_dirty:
-            commercial._crm_recompute_profile(rfm=False)
+        partner._crm_refresh_card_profile()
         consent_channels = self.env["crm.interaction.channel"].search(
             [("code", "in", CARD_CONSENT_CHANNELS)]
         )
@@ -418,32 +420,30 @@ class ResPartner(models.Model):
     def get_customer_charts(self):
         """Data of the profile charts (contact-time heatmap and monthly trend).
 
+        Both are read from the customer's profile (companies the user works in),
+        in a number of queries and a time that do not depend on the history;
+        a call just logged is counted at once
+        (crm.interaction._crm_profile_add_interactions).
+
         :return: dict with ``heatmap`` {"weekday-hour": count} of inbound
             interactions over the last 12 months in the customer's time zone
             (Monday = 0), ``weekdays`` (7 translated names), ``months`` (12
             labels, oldest first) and ``trend`` [{channel, color, counts: [12
-            ints]}] (interactions per channel and calendar month, last 12 months)
+            ints]}] (interactions per channel and calendar month (UTC), last 12
+            months)
         """
         self.ensure_one()
         commercial = self.commercial_partner_id
-        if commercial.crm_profile_dirty:
+        # Both charts read history figures only, kept current as interactions are
+        # created: a recompute is needed only when they are not (never computed,
+        # merge, back-fill).
+        if commercial.crm_profile_dirty and not commercial._crm_history_is_current():
             commercial._crm_recompute_profile(rfm=False)
-        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
-        months = [since + relativedelta(months=i) for i in range(12)]
-        groups = self.env["crm.interaction"]._read_group(
-            [
-                ("commercial_partner_id", "=", commercial.id),
-                ("date", ">=", fields.Datetime.to_datetime(since)),
-            ],
-            ["channel_id", "date:month"],
-            ["__count"],
-        )
-        by_channel = {}
-        for channel, month, count in groups:
-            counts = by_channel.setdefault(channel, [0] * 12)
-            index = months.index(month.date()) if month.date() in months else None
-            if index is not None:
-                counts[index] += count
+        months, trend = commercial._crm_monthly_trend()
+        by_channel = {
+            channel: [counts.get(month, 0) for month in months]
+            for channel, counts in trend.get(commercial, {}).items()
+        }
         weekday_field = self.env["crm.interaction"]._fields["weekday"]
         return {
             "heatmap": commercial.contact_time_histogram or {},

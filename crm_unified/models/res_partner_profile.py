@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_partner_profile import PROFILE_HISTORY_FIELDS, PROFILE_TREND_MONTHS
+
 # Preferred channel: half-life (days) of an inbound interaction's weight, and the
 # weight of a touch point attached to a sale order (a purchase counts double).
 PREFERRED_CHANNEL_HALF_LIFE = 90.0
@@ -54,24 +56,70 @@ class ResPartner(models.Model):
 
     # ---- Profile recompute ----
 
-    def _crm_mark_profile_dirty(self):
-        """Queue the commercial entities of these partners for a background recompute."""
+    def _crm_mark_profile_dirty(self, history=True):
+        """Queue the commercial entities of these partners for a background recompute.
+
+        :param history: True when their interaction history changed in a way the
+            profile rows do not know yet (merge, back-fill, SQL import): the stored
+            history figures are then not read until the full recompute (see
+            _crm_history_is_current). False when the change was already added to
+            the profile rows (crm.interaction._crm_profile_add_interactions).
+        """
         partner_ids = self.commercial_partner_id.ids
         if not partner_ids:
             return
         self.env.execute_query(
             SQL(
-                "UPDATE res_partner SET crm_profile_dirty = TRUE "
-                "WHERE id = ANY(%s) AND crm_profile_dirty IS NOT TRUE",
+                "UPDATE res_partner SET crm_profile_dirty = TRUE%s "
+                "WHERE id = ANY(%s) AND (crm_profile_dirty IS NOT TRUE%s)",
+                SQL(", crm_profile_history_dirty = TRUE") if history else SQL(),
                 partner_ids,
+                SQL(" OR crm_profile_history_dirty IS NOT TRUE") if history else SQL(),
             )
         )
-        self.invalidate_model(["crm_profile_dirty"])
+        self.invalidate_model(["crm_profile_dirty", "crm_profile_history_dirty"])
         cron = self.env.ref("crm_unified.ir_cron_recompute_profile", raise_if_not_found=False)
         if cron:
             cron._trigger()
 
-    def _crm_recompute_profile(self, rfm=True, now=None):
+    def _crm_history_is_current(self):
+        """Partners of `self` whose commercial entity's stored history figures are exact.
+
+        True once a full recompute ran and no change of the history bypassed the
+        incremental update since (see _crm_mark_profile_dirty).
+
+        :return: res.partner recordset (subset of self)
+        """
+        # sudo: only the profile bookkeeping flags are read, to choose where a figure
+        # is read from; nothing of them is returned.
+        return self.filtered(
+            lambda partner: (
+                partner.sudo().commercial_partner_id.crm_profile_date
+                and not partner.sudo().commercial_partner_id.crm_profile_history_dirty
+            )
+        )
+
+    def _crm_refresh_card_profile(self):
+        """Make the figures of one customer's card current before they are read.
+
+        A queued profile whose history figures are current (a call was just
+        logged) gets its document figures (sales, invoices) and scores
+        recomputed, in a number of queries and a time that do not depend on the
+        interaction history; it stays queued for the full background recompute
+        (preferred channel, 12-month windows moving with time). A profile never
+        computed, or whose history changed outside the incremental update,
+        is recomputed in full.
+        """
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        if not commercial.crm_profile_dirty:
+            return
+        if commercial._crm_history_is_current():
+            commercial._crm_recompute_profile(rfm=False, history=False)
+        else:
+            commercial._crm_recompute_profile(rfm=False)
+
+    def _crm_recompute_profile(self, rfm=True, now=None, history=True):
         """Recompute the per-company 360 profiles of the commercial entities of these partners.
 
         Set-based end to end: ONE statement computes every measure family,
@@ -85,6 +133,10 @@ class ResPartner(models.Model):
             relative to all customers of a company)
         :param now: the instant the figures are computed at (naive UTC datetime,
             default: now); "last 12 months" means the 12 calendar months before it
+        :param history: False to recompute only the document families and the
+            scores, the interaction figures being kept current incrementally
+            (crm.interaction._crm_profile_add_interactions); the customers then
+            stay queued for the full recompute
         """
         # sudo: each profile row only holds figures of its own company's records,
         # and is read back only by users of that company (record rule).
@@ -116,17 +168,22 @@ class ResPartner(models.Model):
             return
         now = now or fields.Datetime.now()
         with profile_statement_settings(self.env):
-            self.env.execute_query(self._crm_profile_upsert_sql(ids, now, rfm=rfm))
+            self.env.execute_query(self._crm_profile_upsert_sql(ids, now, rfm=rfm, history=history))
         self.env["crm.partner.profile"]._invalidate_figures()
+        if not history:
+            return
         self.env.execute_query(
             SQL(
-                "UPDATE res_partner SET crm_profile_dirty = FALSE, crm_profile_date = %s "
+                "UPDATE res_partner SET crm_profile_dirty = FALSE, "
+                "crm_profile_history_dirty = FALSE, crm_profile_date = %s "
                 "WHERE id = ANY(%s)",
                 now,
                 ids,
             )
         )
-        self.invalidate_model(["crm_profile_dirty", "crm_profile_date"])
+        self.invalidate_model(
+            ["crm_profile_dirty", "crm_profile_history_dirty", "crm_profile_date"]
+        )
 
     @api.model
     def _crm_profile_empty_sql(self, column):
@@ -141,7 +198,7 @@ class ResPartner(models.Model):
         return SQL("NULL")
 
     @api.model
-    def _crm_profile_upsert_sql(self, ids, now, rfm=False):
+    def _crm_profile_upsert_sql(self, ids, now, rfm=False, history=True):
         """The one statement writing the profiles of the commercial partners `ids`.
 
         Every (customer, company) pair that has a profile row or any measure
@@ -154,9 +211,17 @@ class ResPartner(models.Model):
         :param rfm: also write the RFM scores of every customer of the
             companies (batch rows by the insert, the others by an UPDATE of the
             rows whose scores changed)
+        :param history: False to keep the stored history figures (read back as
+            they are) and recompute the document families only
         :return: SQL
         """
-        families = self._crm_profile_measure_sql(ids, now=now)
+        if history:
+            families = self._crm_profile_measure_sql(ids, now=now)
+        else:
+            families = [
+                self._crm_profile_stored_history_sql(ids),
+                *self._crm_profile_document_sql(ids, now=now),
+            ]
         columns = [column for _select, family_columns in families for column in family_columns]
         ctes = []
         keys = [
@@ -302,8 +367,17 @@ class ResPartner(models.Model):
                            AND weekday IS NOT NULL AND hour IS NOT NULL
                       GROUP BY 1, 2, 3) s
               GROUP BY partner_id, company_id
+            ), per_month AS (
+                SELECT partner_id, company_id, jsonb_object_agg(month, n) AS months
+                  FROM (SELECT partner_id, company_id,
+                               to_char(date, 'YYYY-MM') || ':' || channel_id AS month,
+                               COUNT(*) AS n
+                          FROM base
+                         WHERE date >= %(month_since)s
+                      GROUP BY 1, 2, 3) m
+              GROUP BY partner_id, company_id
             ), totals AS (
-                SELECT partner_id, company_id, MAX(date) AS last_date,
+                SELECT partner_id, company_id, COUNT(*) AS count_all, MAX(date) AS last_date,
                        (ARRAY_AGG(channel_id ORDER BY date DESC, id DESC))[1] AS last_channel,
                        COUNT(*) FILTER (WHERE date >= %(since)s) AS count_12m,
                        COUNT(*) FILTER (WHERE date >= %(since)s AND is_touch) AS inbound_12m,
@@ -311,15 +385,17 @@ class ResPartner(models.Model):
                   FROM base
               GROUP BY partner_id, company_id
             )
-            SELECT t.partner_id, t.company_id, t.last_date, t.last_channel, t.count_12m,
-                   t.inbound_12m, t.last_touch, COALESCE(pc.counts, '{}'::jsonb),
-                   COALESCE(ps.histogram, '{}'::jsonb)
+            SELECT t.partner_id, t.company_id, t.count_all, t.last_date, t.last_channel,
+                   t.count_12m, t.inbound_12m, t.last_touch, COALESCE(pc.counts, '{}'::jsonb),
+                   COALESCE(ps.histogram, '{}'::jsonb), COALESCE(pm.months, '{}'::jsonb)
               FROM totals t
          LEFT JOIN per_channel pc
                 ON pc.partner_id = t.partner_id AND pc.company_id = t.company_id
          LEFT JOIN per_slot ps ON ps.partner_id = t.partner_id AND ps.company_id = t.company_id
+         LEFT JOIN per_month pm ON pm.partner_id = t.partner_id AND pm.company_id = t.company_id
             """,
             since=since,
+            month_since=self._crm_trend_since(now),
             ids=ids,
             touch=touch,
         )
@@ -353,6 +429,59 @@ class ResPartner(models.Model):
             half_life=PREFERRED_CHANNEL_HALF_LIFE,
             purchase=PREFERRED_CHANNEL_PURCHASE_WEIGHT,
         )
+        return [
+            (
+                interactions,
+                [
+                    "interaction_count_total",
+                    "last_interaction_date",
+                    "last_interaction_channel_id",
+                    "interaction_count_12m",
+                    "inbound_count_12m",
+                    "last_touch_date",
+                    "interaction_channel_counts",
+                    "contact_time_histogram",
+                    "interaction_month_counts",
+                ],
+            ),
+            (preferred, ["preferred_channel_computed_id"]),
+            *self._crm_profile_document_sql(ids, now=now),
+        ]
+
+    @api.model
+    def _crm_profile_stored_history_sql(self, ids):
+        """The history family as stored: the profile rows' own history figures.
+
+        Used when only the document figures are recomputed: the history figures
+        (kept current by crm.interaction._crm_profile_add_interactions) are
+        written back unchanged and feed the engagement scores.
+
+        :return: (SQL of rows (partner_id, company_id, *columns), columns)
+        """
+        columns = [*PROFILE_HISTORY_FIELDS, "preferred_channel_computed_id"]
+        return (
+            SQL(
+                "SELECT partner_id, company_id, %s FROM crm_partner_profile "
+                "WHERE partner_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                ids,
+            ),
+            columns,
+        )
+
+    @api.model
+    def _crm_profile_document_sql(self, ids, now=None):
+        """The measure families read from documents (sales, invoices).
+
+        Their cost grows with the customer's documents, not with the interaction
+        history: the customer card runs them for a queued profile, see
+        _crm_refresh_card_profile.
+
+        :param now: instant of the figures (naive UTC datetime, default: now)
+        :return: list of (SQL, columns) as _crm_profile_measure_sql
+        """
+        now = now or fields.Datetime.now()
+        since = now - relativedelta(months=12)
         # Confirmed sales in the order company's currency: untaxed amount divided by
         # the order's currency rate (the rate of the order date, fixed on the order).
         company_amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)")
@@ -392,19 +521,6 @@ class ResPartner(models.Model):
         )
         return [
             (
-                interactions,
-                [
-                    "last_interaction_date",
-                    "last_interaction_channel_id",
-                    "interaction_count_12m",
-                    "inbound_count_12m",
-                    "last_touch_date",
-                    "interaction_channel_counts",
-                    "contact_time_histogram",
-                ],
-            ),
-            (preferred, ["preferred_channel_computed_id"]),
-            (
                 sales,
                 [
                     "crm_order_count",
@@ -418,6 +534,17 @@ class ResPartner(models.Model):
             ),
             (invoices, ["overdue_invoice_amount"]),
         ]
+
+    @api.model
+    def _crm_trend_since(self, now=None):
+        """First day (UTC) of the oldest calendar month of the monthly trend.
+
+        :param now: naive UTC datetime (default: now)
+        :return: datetime at midnight
+        """
+        now = now or fields.Datetime.now()
+        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return first - relativedelta(months=PROFILE_TREND_MONTHS - 1)
 
     @api.model
     def _crm_compute_rfm(self, now=None):

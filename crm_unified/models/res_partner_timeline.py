@@ -56,7 +56,7 @@ class ResPartner(models.Model):
         latest = {}
         if commercial_ids:
             # One query for the whole batch, reading only the newest rows of each
-            # customer (index crm_interaction_commercial_partner_date_index): its cost
+            # customer (index crm_interaction_commercial_partner_date_rules_index): its cost
             # does not grow with the customer's history. Access rules apply: the
             # inner query is built by _search.
             self.env["crm.interaction"].flush_model(["commercial_partner_id", "date"])

@@ -32,3 +32,4 @@ from . import test_portal_routes
 from . import test_portal_listing_visibility
 from . import test_interaction_subject_language
 from . import test_screen_texts
+from . import test_profile_history

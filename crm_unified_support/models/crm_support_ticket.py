@@ -288,13 +288,62 @@ class CrmSupportTicket(models.Model):
             references = self._next_references(company, len(company_vals))
             for vals, reference in zip(company_vals, references, strict=True):
                 vals["reference"] = reference
-        tickets = super().create(vals_list)
+        # mail.thread subscribes each new ticket on its own (queue followers, assigned
+        # agent: three queries per ticket); they are subscribed here by groups of
+        # tickets sharing the same queue and agent instead.
+        tickets = (
+            super(CrmSupportTicket, self.with_context(crm_support_grouped_auto_subscribe=True))
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        tickets._auto_subscribe_grouped(vals_list)
         tickets._subscribe_salespersons()
         tickets._sla_apply()
         tickets.filtered("is_closed")._set_close_date(now)
         if not self._is_machine_message():
             tickets._log_support_event("created")
         return tickets
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        if self.env.context.get("crm_support_grouped_auto_subscribe"):
+            return True  # done for the whole batch by _auto_subscribe_grouped after create
+        return super()._message_auto_subscribe(
+            updated_values, followers_existing_policy=followers_existing_policy
+        )
+
+    def _auto_subscribe_grouped_fields(self):
+        """Create values that decide the auto-subscription of a new ticket.
+
+        mail.thread reads the fields linking to a parent whose followers' subtypes
+        propagate (the queue) and ``user_id`` (the assigned agent follows); an
+        override of ``_message_auto_subscribe_followers`` reading other values adds
+        them here.
+
+        :return: list of field names
+        """
+        relation = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+        return sorted({fname for fnames in relation.values() for fname in fnames} | {"user_id"})
+
+    def _auto_subscribe_grouped(self, vals_list):
+        """Auto-subscribe new tickets as mail.thread's create does, one call per group
+        of tickets whose deciding values (see _auto_subscribe_grouped_fields) are equal:
+        the follower queries grow with the number of queues and agents, not tickets.
+
+        :param vals_list: the create values, in the order of ``self``
+        """
+        key_fields = self._auto_subscribe_grouped_fields()
+        defaults = {
+            key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")
+        }
+        groups = defaultdict(list)
+        for ticket, vals in zip(self, vals_list, strict=True):
+            values = {**defaults, **vals}
+            key = tuple(repr(values.get(fname)) for fname in key_fields)
+            groups[key].append((ticket.id, values))
+        for members in groups.values():
+            self.browse([ticket_id for ticket_id, _values in members])._message_auto_subscribe(
+                members[0][1], followers_existing_policy="update"
+            )
 
     @api.model
     def _next_references(self, company, count):
@@ -423,10 +472,15 @@ class CrmSupportTicket(models.Model):
         whose tickets the salesperson always follows."""
         tickets = self.filtered("partner_id")
         followed = tickets._get_salesperson_segment_tickets()
+        # One subscription per salesperson for all their tickets of the batch: the
+        # follower queries do not grow with the number of tickets.
+        by_salesperson = defaultdict(list)
         for ticket in tickets.filtered(lambda t: t.queue_id.follow_salesperson or t in followed):
             salesperson = ticket.commercial_partner_id.user_id or ticket.partner_id.user_id
             if salesperson and not salesperson.share:
-                ticket.message_subscribe(partner_ids=salesperson.partner_id.ids)
+                by_salesperson[salesperson.partner_id.id].append(ticket.id)
+        for partner_id, ticket_ids in by_salesperson.items():
+            self.browse(ticket_ids).message_subscribe(partner_ids=[partner_id])
 
     def _get_salesperson_segment_tickets(self):
         """Tickets whose customer is in a segment, of the ticket's company or of

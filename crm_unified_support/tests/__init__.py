@@ -30,3 +30,4 @@ from . import (
     test_working_hours,
     test_working_time_properties,
 )
+from . import test_ticket_creation_queries

@@ -68,18 +68,22 @@ PARTNER_FORM_FIELDS = [
     "sale_revenue_total",
     "segment_ids",
 ]
+# What the interaction list (crm_interaction_view_list, default columns) asks for.
 TIMELINE_SPEC = {
     "date": {},
     "partner_id": {"fields": {"display_name": {}}},
     "channel_id": {"fields": {"display_name": {}}},
+    "kind": {},
     "direction": {},
     "department_id": {"fields": {"display_name": {}}},
-    "subject": {},
+    "subject_display": {},
     "outcome": {},
     "user_id": {"fields": {"display_name": {}}},
     "res_model": {},
     "res_id": {},
 }
+# The web client's list asks for a count up to this (then shows "10000+").
+WEB_COUNT_LIMIT = 10_001
 
 
 class Workload:
@@ -126,18 +130,36 @@ class TimelineFirstPage(Workload):
         self.customer = data["big_customer_id"]
         self.work = data["big_customer_interactions"]
 
+    count_limit = None
+
     def ours(self, env):
         result = env["crm.interaction"].web_search_read(
-            [("commercial_partner_id", "=", self.customer)], TIMELINE_SPEC, limit=80
+            [("commercial_partner_id", "=", self.customer)],
+            TIMELINE_SPEC,
+            limit=80,
+            count_limit=self.count_limit,
         )
         return [r["id"] for r in result["records"]], result["length"]
 
+    def _count_sql(self):
+        where = SQL("commercial_partner_id = %s", self.customer)
+        if self.count_limit:
+            return SQL(
+                "SELECT count(*) FROM (SELECT 1 FROM crm_interaction WHERE %s LIMIT %s) rows",
+                where,
+                self.count_limit,
+            )
+        return SQL("SELECT count(*) FROM crm_interaction WHERE %s", where)
+
     def baseline(self, env):
+        # The subject as the list shows it comes from the subject, or from the
+        # event's template and parameters: the raw query reads all three.
         rows = env.execute_query(
             SQL(
                 """
-                SELECT i.id, i.date, p.complete_name, c.name, d.name, i.direction, i.subject,
-                       i.outcome, u.login, i.res_model, i.res_id
+                SELECT i.id, i.date, p.complete_name, c.name, i.kind, d.name, i.direction,
+                       i.subject, i.capture_event, i.subject_params, i.outcome, u.login,
+                       i.res_model, i.res_id
                   FROM crm_interaction i
                   JOIN res_partner p ON p.id = i.partner_id
                   JOIN crm_interaction_channel c ON c.id = i.channel_id
@@ -149,13 +171,16 @@ class TimelineFirstPage(Workload):
                 id=self.customer,
             )
         )
-        count = env.execute_query(
-            SQL(
-                "SELECT count(*) FROM crm_interaction WHERE commercial_partner_id = %s",
-                self.customer,
-            )
-        )[0][0]
+        count = env.execute_query(self._count_sql())[0][0]
         return [row[0] for row in rows], count
+
+
+class TimelineFirstPageCountLimit(TimelineFirstPage):
+    """The same page with the count the web client asks for (up to 10,001)."""
+
+    name = "timeline_first_page_web_count_limit"
+
+    count_limit = WEB_COUNT_LIMIT
 
 
 class PartnerForm(Workload):
@@ -168,6 +193,7 @@ class PartnerForm(Workload):
         super().setup(env, data)
         self.customer = data["big_customer_id"]
         self.work = data["big_customer_interactions"]
+        _profile_after_a_call(env, self.customer)
         fields_ = env["res.partner"]._fields
         self.spec = {}
         for fname in PARTNER_FORM_FIELDS:
@@ -205,6 +231,89 @@ class PartnerForm(Workload):
         if output and isinstance(output[0], dict):
             return [line["id"] for line in output[0]["latest_interaction_ids"]]
         return [row[0] for row in output]
+
+
+def _profile_after_a_call(env, customer_id):
+    """The state of a customer's profile right after "Log a call" (not measured).
+
+    The generated data set bypasses the ORM and leaves profiles uncomputed: the
+    customer's profile is computed in full first (as the daily background job
+    does), then a call is logged through the ORM, which counts it in the
+    profile's history figures at once and queues the profile.
+    """
+    partner = env["res.partner"].browse(customer_id)
+    partner._crm_recompute_profile(rfm=False)
+    env["crm.interaction"].create(
+        {
+            "partner_id": customer_id,
+            "channel_id": env.ref("crm_unified.interaction_channel_phone").id,
+            "subject": "Benchmark: call just logged",
+            "direction": "inbound",
+        }
+    )
+    env.flush_all()
+
+
+class CustomerCard(Workload):
+    """The customer card's RPC and the profile charts' RPC of the partner form."""
+
+    name = "customer_card_rpc"
+    owner = "crm_unified (h3)"
+    target = "<= 50 ms, constant queries"
+    unit = "card + charts"
+    baseline_kind = "raw SQL of the last contact and the monthly trend from the history"
+
+    def setup(self, env, data):
+        super().setup(env, data)
+        self.customer = data["big_customer_id"]
+        self.work = data["big_customer_interactions"]
+        _profile_after_a_call(env, self.customer)
+
+    def ours(self, env):
+        partner = env["res.partner"].browse(self.customer)
+        card = partner.get_customer_card_data()
+        charts = partner.get_customer_charts()
+        return card["last_contact"]["date"], {
+            line["channel"]: line["counts"] for line in charts["trend"]
+        }
+
+    def baseline(self, env):
+        since = env["res.partner"]._crm_trend_since()
+        last = env.execute_query(
+            SQL(
+                "SELECT date FROM crm_interaction WHERE commercial_partner_id = %s "
+                "ORDER BY date DESC, id DESC LIMIT 1",
+                self.customer,
+            )
+        )[0][0]
+        rows = env.execute_query(
+            SQL(
+                """
+                SELECT channel_id,
+                       (EXTRACT(YEAR FROM date) - %(year)s) * 12
+                       + EXTRACT(MONTH FROM date) - %(month)s, COUNT(*)
+                  FROM crm_interaction
+                 WHERE commercial_partner_id = %(id)s AND date >= %(since)s
+              GROUP BY 1, 2
+                """,
+                year=since.year,
+                month=since.month,
+                id=self.customer,
+                since=since,
+            )
+        )
+        return last, rows
+
+    def normalise(self, env, output):
+        last, trend = output
+        if isinstance(trend, dict):
+            return fields.Datetime.to_string(fields.Datetime.to_datetime(last)), trend
+        channels = env["crm.interaction.channel"].with_context(active_test=False)
+        result = {}
+        for channel_id, index, count in trend:
+            counts = result.setdefault(channels.browse(channel_id).name, [0] * 12)
+            counts[int(index)] += count
+        return fields.Datetime.to_string(last), result
 
 
 class PartnerFormLatest(PartnerForm):
@@ -992,8 +1101,10 @@ class SlaEscalationOverdue(Workload):
 
 WORKLOADS = [
     TimelineFirstPage,
+    TimelineFirstPageCountLimit,
     PartnerForm,
     PartnerFormLatest,
+    CustomerCard,
     CustomersWithoutContact,
     Capture,
     ProfileRecompute,
