@@ -46,15 +46,12 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                 delivery.write(
                     {
                         "state": "cancelled",
-                        "failure_reason": self.env._(
-                            "Contact %(partner)s merged into %(kept)s, whose delivery "
-                            "#%(delivery)s of this campaign is kept (this one was %(state)s).",
+                        **Delivery._failure_values(
+                            "merged",
                             partner=delivery.partner_id.display_name,
                             kept=dst_partner.display_name,
                             delivery=kept.id,
-                            state=dict(
-                                delivery._fields["state"]._description_selection(self.env)
-                            ).get(delivery.state),
+                            state=delivery.state,
                         ),
                     }
                 )

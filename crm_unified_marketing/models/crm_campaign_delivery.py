@@ -449,6 +449,16 @@ class CrmCampaignDelivery(models.Model):
             return self.env._("Channel %(code)s cannot send.", code=failure["channel"])
         if code == "invalid_phone":
             return self.env._("Invalid phone number %(number)s", number=failure["number"])
+        if code == "merged":
+            states = dict(self._fields["state"]._description_selection(self.env))
+            return self.env._(
+                "Contact %(partner)s merged into %(kept)s, whose delivery "
+                "#%(delivery)s of this campaign is kept (this one was %(state)s).",
+                partner=failure["partner"],
+                kept=failure["kept"],
+                delivery=failure["delivery"],
+                state=states.get(failure["state"], failure["state"]),
+            )
         return {
             "render_error": self.env._("The message could not be rendered."),
             "send_error": self.env._("The message could not be sent."),

@@ -41,6 +41,11 @@ class TestPartnerMergeDeliveries(CampaignCommon):
         self.assertEqual(elsewhere.partner_id, kept)
         self.assertEqual(planned.state, "cancelled", "the customer is not contacted twice")
         self.assertIn(f"#{clicked.id}", planned.failure_reason)
+        self.assertEqual(
+            planned.failure_reason_display,
+            f"Contact Customer 0 merged into Customer 0, whose delivery #{clicked.id} of "
+            "this campaign is kept (this one was Planned).",
+        )
         live = self.env["crm.campaign.delivery"].search(
             [("partner_id", "=", kept.id), ("state", "not in", ("cancelled", "failed"))]
         )
