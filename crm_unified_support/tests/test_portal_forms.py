@@ -1,5 +1,7 @@
 import re
 
+import lxml.html
+
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -214,3 +216,12 @@ class TestPortalForms(HttpCase, SupportCommon):
         self.assertNotIn("Traceback", response.text)
         ticket.invalidate_recordset()
         self.assertFalse(ticket.rating_ids.filtered("consumed"))
+
+    def test_new_ticket_breadcrumb_leads_back_to_the_tickets(self):
+        self.authenticate("sup_portal_carla", "sup_portal_carla")
+        page = lxml.html.fromstring(self.url_open(NEW_TICKET).text)
+        crumbs = page.xpath("//ol[hasclass('o_portal_submenu')]/li")
+        self.assertEqual(
+            [" ".join(li.text_content().split()) for li in crumbs][-2:], ["Tickets", "New Ticket"]
+        )
+        self.assertEqual(crumbs[-2].xpath(".//a/@href"), ["/my/tickets"])

@@ -85,7 +85,8 @@ registry.category("web_tour.tours").add("crm_unified_open_app_tour", {
         },
         {
             content: "The opportunity is shown",
-            trigger: ".o_form_view .o_field_widget[name=name]:contains('Bakery ovens'), .o_form_view .o_field_widget[name=name] textarea",
+            // Not "any name field": the step must fail when another record opens.
+            trigger: ".o_form_view .o_field_widget[name=name] textarea:value(Bakery ovens)",
         },
     ],
 });

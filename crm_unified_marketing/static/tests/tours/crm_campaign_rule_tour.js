@@ -73,6 +73,23 @@ registry.category("web_tour.tours").add("crm_campaign_rule_tour", {
             trigger: ".modal div[name=reach_line_ids] .o_data_cell[name=local_time]:contains(:00)",
         },
         {
+            content: "Every column header of the dry run reads in full (none is cut)",
+            trigger: ".modal div[name=reach_line_ids] thead th[data-name=scheduled_date]",
+            run() {
+                const spans = document.querySelectorAll(
+                    ".modal .o_field_x2many_list thead th span.text-truncate"
+                );
+                if (!spans.length) {
+                    throw new Error("no column header found in the dry run");
+                }
+                for (const span of spans) {
+                    if (span.scrollWidth > span.clientWidth) {
+                        throw new Error(`column header cut: ${span.textContent}`);
+                    }
+                }
+            },
+        },
+        {
             trigger: ".modal button[name=action_activate_rule]",
             run: "click",
         },

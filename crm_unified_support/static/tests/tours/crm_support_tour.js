@@ -55,7 +55,8 @@ registry.category("web_tour.tours").add("crm_support_agent_answer", {
         },
         {
             content: "The form is open",
-            trigger: ".o_form_view .o_field_widget[name=name]:contains(Tour: the app crashes on start), .o_form_view .o_field_widget[name=name] input",
+            // Not "any name field": the step must fail when another ticket opens.
+            trigger: ".o_form_view .o_field_widget[name=name] input:value(Tour: the app crashes on start)",
         },
         {
             content: "Answer the customer",
