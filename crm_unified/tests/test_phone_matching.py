@@ -1,7 +1,7 @@
 import re
 
 import phonenumbers
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import TransactionCase, tagged
@@ -91,7 +91,7 @@ def written_forms(region, number, separator):
 class TestPhoneKeyProperties(TransactionCase):
     """Pure logic of tools/phone.py (Hypothesis, bounded examples)."""
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(valid_numbers, st.sampled_from(["", "-", ".", " "]), st.sampled_from(REGIONS))
     def test_same_number_in_any_format_gives_same_key(self, region_number, separator, reader):
         region, number = region_number
@@ -106,7 +106,7 @@ class TestPhoneKeyProperties(TransactionCase):
                 self.assertEqual(phone_match_key(text, reader), e164, f"{label}: {text}")
                 self.assertEqual(phone_match_key(text, None), e164, f"{label}: {text}")
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(valid_numbers)
     def test_key_is_what_odoo_sanitizes_for_blacklists(self, region_number):
         """The key of a valid number equals phone_validation's E.164 (blacklist form)."""
@@ -119,7 +119,7 @@ class TestPhoneKeyProperties(TransactionCase):
         )
         self.assertEqual(phone_match_key(international, region), odoo_e164)
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(same_digits_in_two_countries().filter(lambda value: value is not None))
     def test_numbers_of_two_countries_never_share_a_key(self, keys):
         """Same digits (e.g. the same last nine) in two calling codes: two keys."""

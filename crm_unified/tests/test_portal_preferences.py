@@ -1,6 +1,6 @@
 import re
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.exceptions import AccessError
@@ -229,7 +229,7 @@ class TestPortalPreferences(HttpCase):
             self.partner._crm_get_consent(["email"])[self.partner.id]["email"], "opt_in"
         )
 
-    @settings(max_examples=50, deadline=None)
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.integers(min_value=0, max_value=24 * 60))
     def test_hour_labels_read_back_to_their_value(self, minutes):
         hour = minutes / 60

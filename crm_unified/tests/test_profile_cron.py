@@ -1,7 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo import fields
@@ -219,7 +219,7 @@ class TestProfileCrons(ProfileCommon):
                 restore_cr.commit()
 
     @mute_logger("odoo.sql_db")
-    @settings(max_examples=40, deadline=None)
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         st.lists(
             st.tuples(

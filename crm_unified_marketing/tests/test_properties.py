@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytz
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import TransactionCase, tagged
@@ -53,7 +53,7 @@ def _windows(accepted, period):
 class TestPlannerProperties(TransactionCase):
     # ---- Caps (pure) ----
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         candidates=st.lists(st.integers(0, 60 * 24 * 40), min_size=1, max_size=40),
         limit=st.integers(1, 4),
@@ -76,7 +76,7 @@ class TestPlannerProperties(TransactionCase):
                 contacts.append((moment, 1))
         self.assertLessEqual(_windows([when for when, _ch in contacts], period), limit)
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         candidates=st.lists(
             st.tuples(st.integers(0, 60 * 24 * 30), st.sampled_from([1, 2, 3])), max_size=40
@@ -108,7 +108,7 @@ class TestPlannerProperties(TransactionCase):
 
     # ---- Send time (records built in memory, nothing written) ----
 
-    @settings(max_examples=80, deadline=None)
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         tz_name=st.sampled_from(ZONES),
         start_day=st.sampled_from(START_DAYS),
