@@ -19,6 +19,8 @@ DEMO_CHANNELS = [
 ]
 DEMO_DIRECTIONS = [("inbound", 45), ("outbound", 50), ("internal", 5)]
 DEMO_DEPARTMENTS = [("sales", 50), ("support", 25), ("marketing", 15), ("accounting", 10)]
+# Commercial partner whose generated history stops more than 200 days ago (churn risk).
+DEMO_SILENT_CUSTOMER = "crm_unified.partner_sakura_sweets_demo"
 # Channels whose interactions last a while.
 TIMED = ("phone", "meeting", "visit")
 DEMO_SUBJECTS = {
@@ -122,6 +124,9 @@ class CrmInteraction(models.Model):
             "base.user_demo", raise_if_not_found=False
         )
         now = fields.Datetime.now()
+        # A customer who went silent: no contact for more than the churn delay, so that
+        # the card and the segments show a churn risk.
+        silent = self.env.ref(DEMO_SILENT_CUSTOMER, raise_if_not_found=False)
         vals_list = []
         for company in partners.filtered("is_company").sorted("id"):
             people = company | company.child_ids
@@ -129,8 +134,11 @@ class CrmInteraction(models.Model):
             for _i in range(rnd.randint(18, 40)):
                 department = _weighted_choice(rnd, DEMO_DEPARTMENTS)
                 channel = _weighted_choice(rnd, DEMO_CHANNELS)
+                days_ago = rnd.randint(1, 365)
+                if company == silent:
+                    days_ago = 200 + days_ago % 160
                 local = datetime.combine(
-                    (now - timedelta(days=rnd.randint(1, 365))).date(),
+                    (now - timedelta(days=days_ago)).date(),
                     time(rnd.randint(8, 17), rnd.choice((0, 15, 30, 45))),
                 )
                 date = tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)

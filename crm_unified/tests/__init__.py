@@ -33,3 +33,4 @@ from . import test_portal_listing_visibility
 from . import test_interaction_subject_language
 from . import test_screen_texts
 from . import test_profile_history
+from . import test_demo_data

@@ -15,3 +15,4 @@ from . import base_partner_merge_automatic_wizard
 from . import crm_interaction
 from . import mail_compose_message
 from . import sms_composer
+from . import crm_campaign_demo

@@ -21,3 +21,4 @@ from . import test_commercial_entity
 from . import test_two_workers
 from . import test_portal_home
 from . import test_authoring
+from . import test_demo_data

@@ -24,3 +24,4 @@ from . import (
     res_partner,
     sale_order,
 )
+from . import crm_support_ticket_demo

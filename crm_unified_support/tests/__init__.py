@@ -2,6 +2,7 @@ from . import (
     test_agent_figures,
     test_customer_card,
     test_dashboard,
+    test_demo_data,
     test_escalation,
     test_cron_backlog,
     test_cron_concurrency,
