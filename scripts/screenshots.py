@@ -138,13 +138,24 @@ class Chromium:
     def open(self, url):
         self.send("Page.navigate", url=url)
 
-    def wait_for(self, selector):
+    def wait_until(self, expression, what):
+        """Wait until the JavaScript ``expression`` is true (fails after TIMEOUT)."""
         deadline = time.time() + TIMEOUT
         while time.time() < deadline:
-            if self.evaluate(f"!!document.querySelector({json.dumps(selector)})"):
+            if self.evaluate(f"!!({expression})"):
                 return
             time.sleep(0.3)
-        raise RuntimeError(f"{selector} did not appear on the page")
+        raise RuntimeError(f"{what} did not appear on the page")
+
+    def wait_for(self, selector):
+        self.wait_until(f"document.querySelector({json.dumps(selector)})", selector)
+
+    def wait_for_portal_chatter(self):
+        """The portal chatter renders its messages in a shadow root, after the page loads."""
+        self.wait_until(
+            "document.querySelector('#chatterRoot')?.shadowRoot?.querySelector('.o-mail-Message')",
+            "a message of the portal chatter",
+        )
 
     def click(self, selector):
         self.wait_for(selector)
@@ -165,6 +176,45 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def take_partner_shots(odoo, browser, out, partner_id, suffix):
+    """The partner form: the card at the top, then the timeline in the 360 tab."""
+    browser.open(f"{odoo.url}/odoo/action-contacts.action_contacts/{partner_id}")
+    browser.wait_for(".o_crm_customer_card .o_crm_card_figure")
+    browser.screenshot(os.path.join(out, f"partner_card{suffix}.png"))
+    browser.click(".o_notebook a.nav-link[name=customer_360]")
+    browser.wait_for(".o_crm_timeline_row")
+    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView()")
+    browser.screenshot(os.path.join(out, f"partner_timeline{suffix}.png"))
+
+
+def take_ukrainian_shots(odoo, browser, out, login, partner_id):
+    """The partner form and the support dashboard with the user's language set to
+    Ukrainian (installed if needed; the user's language is put back afterwards), to see
+    that labels wrap between words and nothing overflows."""
+    [lang] = odoo.call(
+        "res.lang",
+        "search_read",
+        [("code", "=", "uk_UA")],
+        ["id", "active"],
+        context={"active_test": False},
+    )
+    if not lang["active"]:
+        wizard = odoo.call("base.language.install", "create", {"lang_ids": [[6, 0, [lang["id"]]]]})
+        odoo.call("base.language.install", "lang_install", [wizard])
+    [user] = odoo.call("res.users", "search_read", [("login", "=", login)], ["id", "lang"])
+    odoo.call("res.users", "write", [user["id"]], {"lang": "uk_UA"})
+    try:
+        take_partner_shots(odoo, browser, out, partner_id, "_uk")
+        browser.open(
+            f"{odoo.url}/odoo/action-crm_unified_support.crm_support_queue_action_dashboard"
+        )
+        browser.wait_for(".o_support_my_figures")
+        browser.wait_for(".o_kanban_record .o_support_kpi_open")
+        browser.screenshot(os.path.join(out, "support_dashboard_uk.png"))
+    finally:
+        odoo.call("res.users", "write", [user["id"]], {"lang": user["lang"]})
+
+
 def take_backend_shots(odoo, browser, out):
     # The customer with the richest history: card at the top, timeline in the 360 tab.
     groups = odoo.call(
@@ -177,13 +227,7 @@ def take_backend_shots(odoo, browser, out):
         limit=1,
     )
     partner_id = groups[0]["commercial_partner_id"][0]
-    browser.open(f"{odoo.url}/odoo/action-contacts.action_contacts/{partner_id}")
-    browser.wait_for(".o_crm_customer_card .o_crm_card_figure")
-    browser.screenshot(os.path.join(out, "partner_card.png"))
-    browser.click(".o_notebook a.nav-link[name=customer_360]")
-    browser.wait_for(".o_crm_timeline_row")
-    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView()")
-    browser.screenshot(os.path.join(out, "partner_timeline.png"))
+    take_partner_shots(odoo, browser, out, partner_id, "")
 
     ticket_id = odoo.first_id(
         "crm.support.ticket",
@@ -196,30 +240,33 @@ def take_backend_shots(odoo, browser, out):
     browser.wait_for(".o_crm_sla_countdown")
     browser.screenshot(os.path.join(out, "ticket_card_sla.png"))
 
-    # The dry run of the first campaign rule whose chart has something to show.
+    # The dry run of the first campaign rule with an audience (the demo's draft rule):
+    # the dialog with its figures, then its chart.
     rules = odoo.call("crm.campaign.rule", "search_read", [], ["id"], order="id")
     for rule in rules:
-        browser.open(
-            f"{odoo.url}/odoo/action-crm_unified_marketing.crm_campaign_rule_action/{rule['id']}"
+        action = odoo.call("crm.campaign.rule", "action_open_dry_run", [rule["id"]])
+        [dry_run] = odoo.call(
+            "crm.campaign.rule.dry.run", "read", [action["res_id"]], ["audience_count"]
         )
-        browser.click("button[name=action_open_dry_run]")
-        browser.click(".modal button[name=action_view_chart]")
-        try:
-            browser.wait_for(".o_graph_renderer canvas")
-        except RuntimeError:
-            continue
-        browser.screenshot(os.path.join(out, "dry_run.png"))
-        break
+        if dry_run["audience_count"]:
+            break
     else:
-        # Nothing to chart (e.g. every customer already planned): show the dry run itself.
-        print("No dry run has customers to reach: taking the dry-run dialog instead.")
-        browser.open(
-            f"{odoo.url}/odoo/action-crm_unified_marketing.crm_campaign_rule_action/{rules[0]['id']}"
-        )
-        browser.click("button[name=action_open_dry_run]")
-        browser.wait_for(".modal .o_form_view")
-        browser.screenshot(os.path.join(out, "dry_run.png"))
-    return ticket_id
+        sys.exit("No campaign rule has an audience to dry-run: is this a fresh demo database?")
+    browser.open(
+        f"{odoo.url}/odoo/action-crm_unified_marketing.crm_campaign_rule_action/{rule['id']}"
+    )
+    browser.click("button[name=action_open_dry_run]")
+    browser.wait_for(".modal .o_field_widget[name=reach_line_ids] .o_data_row")
+    browser.screenshot(os.path.join(out, "dry_run.png"))
+    browser.click(".modal button[name=action_view_chart]")
+    browser.wait_for(".o_graph_renderer canvas")
+    browser.screenshot(os.path.join(out, "dry_run_chart.png"))
+
+    browser.open(f"{odoo.url}/odoo/action-crm_unified_support.crm_support_queue_action_dashboard")
+    browser.wait_for(".o_support_my_figures")
+    browser.wait_for(".o_kanban_record .o_support_kpi_open")
+    browser.screenshot(os.path.join(out, "support_dashboard.png"))
+    return partner_id
 
 
 def main():
@@ -242,13 +289,22 @@ def main():
     try:
         odoo = Odoo(args.url, args.db, args.login, args.password)
         browser.set_session(odoo.url, odoo.cookie)
-        take_backend_shots(odoo, browser, args.out)
-        # The customer's side: their ticket on the portal.
+        partner_id = take_backend_shots(odoo, browser, args.out)
+        take_ukrainian_shots(odoo, browser, args.out, args.login, partner_id)
+        # The customer's side: their latest rated ticket on the portal, with its conversation.
+        portal_ticket = odoo.first_id(
+            "crm.support.ticket",
+            [
+                ("partner_id.user_ids.login", "=", args.portal_login),
+                ("rating_ids.consumed", "=", True),
+            ],
+            order="id desc",
+        )
         portal = Odoo(args.url, args.db, args.portal_login, args.portal_password)
-        portal_ticket = portal.first_id("crm.support.ticket", [], order="id desc")
         browser.set_session(portal.url, portal.cookie)
         browser.open(f"{portal.url}/my/tickets/{portal_ticket}")
         browser.wait_for(".o_support_ticket_name")
+        browser.wait_for_portal_chatter()
         browser.screenshot(os.path.join(args.out, "portal_ticket.png"))
     finally:
         browser.close()
