@@ -70,6 +70,8 @@ class CrmInteraction(models.Model):
         partners = self._demo_partners()
         self._demo_align_captured_dates(partners)
         self.create(self._demo_history_values(partners))
+        # captured rows were dated after they were counted in the profiles
+        partners._crm_mark_profile_dirty()
 
     @api.model
     def _demo_partners(self):

@@ -55,6 +55,16 @@ class TestDemoData(TransactionCase):
             self.assertGreater(card["engagement"], 0, company.name)
             self.assertTrue(card["best_slots"], f"{company.name} has a best contact time")
             self.assertTrue(company.contact_time_histogram, company.name)
+        # the monthly trend counts the history at its own dates, not at the install date
+        profile = self.env["crm.partner.profile"].search(
+            [("partner_id", "=", self.env.ref("crm_unified.partner_kvitka_demo").id)], limit=1
+        )
+        per_month = {}
+        for key, count in (profile.interaction_month_counts or {}).items():
+            month = key.split(":")[0]
+            per_month[month] = per_month.get(month, 0) + count
+        self.assertGreaterEqual(len(per_month), 8, per_month)
+        self.assertLess(max(per_month.values()), sum(per_month.values()) / 2, per_month)
         silent = self.env.ref("crm_unified.partner_sakura_sweets_demo")
         self.assertTrue(silent.churn_risk, "the silent demo customer is at risk of churn")
         self.assertFalse(self.env.ref("crm_unified.partner_kvitka_demo").churn_risk)

@@ -94,6 +94,8 @@ class CrmSupportTicket(models.Model):
             tickets |= ticket
         tickets._recompute_working_durations()
         self.env.flush_all()
+        # the history rows were dated after they were counted in the profiles
+        tickets.partner_id._crm_mark_profile_dirty()
         return tickets
 
     @api.model
