@@ -13,17 +13,13 @@ from .phone_check import contact_number, is_usable_phone
 # Laplace-style prior for the conversion rate of a channel without history:
 # (conversions + 1) / (sent + 20), i.e. 5% until real results come in.
 CONVERSION_PRIOR = (1, 20)
-# Benchmark (2-core dev machine, one campaign with two rules, customers without
-# history): deciding the plan takes 26 queries / 0.04 s for 20 customers, 25 / 0.08 s
-# for 200 and 79 / 2.1 s for 10,000 (about 6 more queries per 1,000-customer batch,
-# none per customer); writing the deliveries takes 200 queries / 2.5 s for 10,000
-# rows (the ORM inserts 100 rows per statement). See tests/test_planner_queries.py.
-# The stored explanation (and the phone number check) add no query: deciding the
-# plan of 10,000 customers with SMS-then-email rules took 91 queries either way,
-# 2.4 s without the explanation and 2.7-3.0 s with it when it was formatted text;
-# it is now codes and parameters (no date formatting at planning time), put into
-# words when read.
-PLANNING_BATCH_SIZE = 1000
+# Customers planned per batch (one INSERT … SELECT each, see _plan_batch_sql).
+# Benchmark at M (100,000 customers, 3 rules, 2 shared cores under load 9-11,
+# tests/benchmarks/results/2026-11-30-M-planning.json): 1,000-customer batches took
+# 82 s (3.5x the raw INSERT … SELECT of one delivery per customer, 735 queries),
+# 5,000-customer batches 74 s (2.5x, 175 queries), peak memory 185 MB either way.
+# The customer-by-customer planner took 225 s (42.8x, 4,933 queries) before.
+PLANNING_BATCH_SIZE = 5000
 # Skip reason of a delivery for which every send time is held back by a cap.
 CAP_SKIP_REASONS = {"campaign": "campaign_cap", "rule": "rule_cap"}
 # Columns of crm_campaign_delivery the set-based planner writes (see _plan_batch_sql).
@@ -150,7 +146,6 @@ class CrmCampaignPlanner(models.AbstractModel):
         state = self._prepare_plan_state(campaign, rules, now)
         created_ids = self._write_plan_batch(campaign, rules, batch_ids, state)
         self.env.flush_all()
-        self.env.invalidate_all()
         return created_ids
 
     @api.model
@@ -312,10 +307,19 @@ class CrmCampaignPlanner(models.AbstractModel):
     def _prepare_plan_state(self, campaign, rules, now):
         Delivery = self.env["crm.campaign.delivery"]
         company = campaign.company_id
-        usage = Delivery._read_group(
-            [("rule_id", "in", rules.ids), ("state", "not in", ("skipped", "cancelled", "failed"))],
-            ["rule_id"],
-            ["__count", "cost:sum"],
+        # recipients and spending only matter to rules with a limit or a budget
+        limited = rules.filtered(lambda rule: rule.max_recipients or rule.budget)
+        usage = (
+            Delivery._read_group(
+                [
+                    ("rule_id", "in", limited.ids),
+                    ("state", "not in", ("skipped", "cancelled", "failed")),
+                ],
+                ["rule_id"],
+                ["__count", "cost:sum"],
+            )
+            if limited
+            else []
         )
         rates = {}
         for channel, state, count in Delivery._read_group(
@@ -509,7 +513,10 @@ class CrmCampaignPlanner(models.AbstractModel):
         if not self._can_plan_in_sql(rules, len(batch_ids), state):
             audiences = rules._get_audience_ids(partner_ids=batch_ids)
             values = self._plan_batch(campaign, rules, audiences, batch_ids, state)
-            return self._get_delivery_model().create(values).ids
+            created_ids = self._get_delivery_model().create(values).ids
+            self.env.flush_all()
+            self.env.invalidate_all()
+            return created_ids
         select = self._plan_batch_sql(campaign, rules, batch_ids, state)
         columns = SQL(", ").join(SQL.identifier(name) for name in PLAN_COLUMNS)
         rows = self._execute_plan_sql(
@@ -523,7 +530,9 @@ class CrmCampaignPlanner(models.AbstractModel):
                 select=select,
             )
         )
+        # the cache keeps the rules and settings, not what grows with the audience
         self.env["crm.campaign.delivery"].invalidate_model()
+        self.env["res.partner"].invalidate_model()
         return [row[0] for row in rows]
 
     def _execute_plan_sql(self, query, as_dict=False):
@@ -586,17 +595,17 @@ class CrmCampaignPlanner(models.AbstractModel):
         :return: (zones, {partner_id: (sms usable, phone usable, invalid numbers,
             skip text of those numbers)})
         """
-        rows = self.env.execute_query(
+        tzs, with_number = self.env.execute_query(
             SQL(
-                "SELECT id, tz, COALESCE(mobile, '') <> '' OR COALESCE(phone, '') <> '' "
-                "FROM res_partner WHERE id = ANY(%s)",
+                "SELECT array_agg(DISTINCT tz) FILTER (WHERE tz IS NOT NULL), "
+                "array_agg(id) FILTER (WHERE COALESCE(mobile, '') <> '' "
+                "OR COALESCE(phone, '') <> '') FROM res_partner WHERE id = ANY(%s)",
                 list(batch_ids),
             )
-        )
-        zones = self._sql_known_zones({row[1] for row in rows if row[1]} | {state["default_tz"]})
+        )[0]
+        zones = self._sql_known_zones(set(tzs or ()) | {state["default_tz"]})
         phones = {}
         codes = set(rules.channel_line_ids.mapped("channel_id.code"))
-        with_number = [row[0] for row in rows if row[2]]
         if with_number and codes & {"sms", "phone"}:
             partners = self.env["res.partner"].browse(with_number)
             partners.fetch(["mobile", "phone", "country_id"])
