@@ -91,11 +91,11 @@ class TestProfileCrons(ProfileCommon):
         original = ResPartner._crm_profile_upsert_sql
         calls = []
 
-        def fail_on_second_batch(partners, ids, now, rfm=False):
+        def fail_on_second_batch(partners, ids, now, **options):
             calls.append(len(ids))
             if len(calls) == 2:
                 raise InjectedFault("worker killed after 3 customers")
-            return original(partners, ids, now, rfm=rfm)
+            return original(partners, ids, now, **options)
 
         with patch.object(ResPartner, "_crm_profile_upsert_sql", fail_on_second_batch):
             for _run in range(2):

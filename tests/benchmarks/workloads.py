@@ -460,10 +460,10 @@ class ProfileRecompute(Workload):
     """Every measure of the customer profile, ours against one set-based SELECT.
 
     The baseline computes the same figures as the profile stores for each
-    customer in the data set's company (interactions, channel counts, contact
-    times, preferred channel, sales, overdue invoices, RFM scores over all the
-    company's customers, engagement with the support signals, churn risk); our
-    side also writes them. Both compute "as of" the instant fixed in setup.
+    customer in the data set's company (interaction counts, monthly trend per
+    channel, channel counts, contact times, preferred channel, sales, overdue
+    invoices, RFM scores over all the company's customers, engagement with the
+    support signals, churn risk); our side also writes them. Both compute "as of" the instant fixed in setup.
     """
 
     name = "profile_recompute_all"
@@ -482,6 +482,12 @@ class ProfileRecompute(Workload):
         self.now = fields.Datetime.now()
         self.company = env.ref("base.main_company")
         self.has_support = "crm.support.ticket" in env
+        # Calendar months of the monthly trend the profile keeps (current one included).
+        from odoo.addons.crm_unified.models.crm_partner_profile import (  # noqa: PLC0415 - addons path set up by then
+            PROFILE_TREND_MONTHS,
+        )
+
+        self.trend_months = PROFILE_TREND_MONTHS
 
     def ours(self, env):
         env["res.partner"].browse(self.ids)._crm_recompute_profile(now=self.now)
@@ -520,7 +526,7 @@ class ProfileRecompute(Workload):
         return SQL(
             """
             WITH i AS (
-                SELECT i.commercial_partner_id AS id, MAX(i.date) AS last_date,
+                SELECT i.commercial_partner_id AS id, COUNT(*) AS n_all, MAX(i.date) AS last_date,
                        (ARRAY_AGG(i.channel_id ORDER BY i.date DESC, i.id DESC))[1] AS channel,
                        COUNT(*) FILTER (WHERE i.date >= %(since)s) AS n12,
                        COUNT(*) FILTER (WHERE i.date >= %(since)s AND %(touch)s) AS touches12,
@@ -545,6 +551,17 @@ class ProfileRecompute(Workload):
                          WHERE i.commercial_partner_id = ANY(%(ids)s)
                            AND i.company_id = %(company)s AND i.date >= %(since)s AND %(touch)s
                            AND i.weekday IS NOT NULL AND i.hour IS NOT NULL
+                         GROUP BY 1, 2) x
+                 GROUP BY id
+            ), per_month AS (
+                -- Monthly trend: interactions per calendar month (UTC) and channel.
+                SELECT id, jsonb_object_agg(month, n) AS months
+                  FROM (SELECT i.commercial_partner_id AS id,
+                               to_char(i.date, 'YYYY-MM') || ':' || i.channel_id AS month,
+                               COUNT(*) AS n
+                          FROM crm_interaction i
+                         WHERE i.commercial_partner_id = ANY(%(ids)s)
+                           AND i.company_id = %(company)s AND i.date >= %(month_since)s
                          GROUP BY 1, 2) x
                  GROUP BY id
             ), preferred AS (
@@ -605,7 +622,8 @@ class ProfileRecompute(Workload):
                   FROM rfm_ranked
             ), support AS (%(support)s
             ), figures AS (
-                SELECT p.id, i.last_date, i.channel, COALESCE(i.n12, 0) AS n12,
+                SELECT p.id, COALESCE(i.n_all, 0) AS n_all, COALESCE(pm.months, '{}') AS months,
+                       i.last_date, i.channel, COALESCE(i.n12, 0) AS n12,
                        COALESCE(i.touches12, 0) AS touches12, i.last_touch,
                        COALESCE(pc.counts, '{}') AS counts,
                        COALESCE(ps.histogram, '{}') AS histogram,
@@ -620,6 +638,7 @@ class ProfileRecompute(Workload):
                   LEFT JOIN i ON i.id = p.id
                   LEFT JOIN per_channel pc ON pc.id = p.id
                   LEFT JOIN per_slot ps ON ps.id = p.id
+                  LEFT JOIN per_month pm ON pm.id = p.id
                   LEFT JOIN preferred pr ON pr.id = p.id
                   LEFT JOIN sales s ON s.id = p.id
                   LEFT JOIN overdue o ON o.id = p.id
@@ -640,8 +659,9 @@ class ProfileRecompute(Workload):
                                        ELSE 0 END) END AS score
                   FROM figures f
             )
-            SELECT e.id, e.last_date, e.channel, e.n12, e.touches12, e.last_touch, e.counts,
-                   e.histogram, e.preferred, e.orders, e.orders12, ROUND(e.revenue::numeric, 2),
+            SELECT e.id, e.n_all, e.months, e.last_date, e.channel, e.n12, e.touches12,
+                   e.last_touch, e.counts, e.histogram, e.preferred, e.orders, e.orders12,
+                   ROUND(e.revenue::numeric, 2),
                    ROUND(e.revenue12::numeric, 2),
                    ROUND(CASE WHEN e.orders > 0 THEN e.revenue / e.orders ELSE 0 END::numeric, 2),
                    e.last_order, e.quotations, ROUND(e.overdue::numeric, 2), e.r, e.f, e.m,
@@ -660,6 +680,8 @@ class ProfileRecompute(Workload):
             ids=self.ids,
             company=self.company.id,
             since=since,
+            month_since=self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            - relativedelta(months=self.trend_months - 1),
             now=self.now,
             today=fields.Date.context_today(self.company, timestamp=self.now),
             touch=touch,
@@ -676,7 +698,9 @@ class ProfileRecompute(Workload):
             output = env.execute_query(
                 SQL(
                     """
-                    SELECT p.id, pr.last_interaction_date, pr.last_interaction_channel_id,
+                    SELECT p.id, COALESCE(pr.interaction_count_total, 0),
+                           COALESCE(pr.interaction_month_counts, '{}'),
+                           pr.last_interaction_date, pr.last_interaction_channel_id,
                            COALESCE(pr.interaction_count_12m, 0),
                            COALESCE(pr.inbound_count_12m, 0), pr.last_touch_date,
                            COALESCE(pr.interaction_channel_counts, '{}'),
