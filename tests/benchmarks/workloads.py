@@ -158,13 +158,14 @@ class TimelineFirstPage(Workload):
             SQL(
                 """
                 SELECT i.id, i.date, p.complete_name, c.name, i.kind, d.name, i.direction,
-                       i.subject, i.capture_event, i.subject_params, i.outcome, u.login,
+                       i.subject, i.capture_event, i.subject_params, i.outcome, up.name,
                        i.res_model, i.res_id
                   FROM crm_interaction i
                   JOIN res_partner p ON p.id = i.partner_id
                   JOIN crm_interaction_channel c ON c.id = i.channel_id
                   LEFT JOIN crm_interaction_department d ON d.id = i.department_id
                   LEFT JOIN res_users u ON u.id = i.user_id
+                  LEFT JOIN res_partner up ON up.id = u.partner_id
                  WHERE i.commercial_partner_id = %(id)s
                  ORDER BY i.date DESC, i.id DESC LIMIT 80
                 """,
