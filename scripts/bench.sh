@@ -51,23 +51,36 @@ bench generate -c "$cfg" -d "$DB" --size "$SIZE"
 say "Workloads against their baselines"
 bench workloads -c "$cfg" -d "$DB" --out "$WORK/part-workloads.json"
 
-say "Concurrent assignment (4 workers)"
+# Each step below is bounded (time and/or requests) and a failure is reported without
+# stopping the run; `timeout` is a last resort should a step overrun its own bounds.
+say "Concurrent assignment (4 workers, ${CRM_UNIFIED_BENCH_ASSIGN_SECONDS:-120} s bound)"
 tickets=10000; [ "$SIZE" = S ] && tickets=1000
-bench assign -c "$cfg" -d "$DB" --tickets "$tickets" --out "$WORK/part-assign.json" \
-    || say "concurrent assignment failed (see above)"
+(cd "$CU_ROOT/tests" && timeout 900 "$PYTHON" -m benchmarks.run assign -c "$cfg" -d "$DB" \
+    --tickets "$tickets" --seconds "${CRM_UNIFIED_BENCH_ASSIGN_SECONDS:-120}" \
+    --out "$WORK/part-assign.json") \
+    || say "concurrent assignment failed or overran 15 minutes (see above)"
 
 say "JSON-RPC load, Odoo prefork --workers=2 on 127.0.0.1:$PORT"
 "${ODOO_CMD[@]}" -c "$cfg" -d "$DB" --db-filter="^$DB\$" --workers=2 --max-cron-threads=0 \
     --http-interface=127.0.0.1 --http-port="$PORT" --log-level=warn --logfile="$WORK/server.log" &
 server=$!
-for _ in $(seq 90); do
-    curl -fsS "http://127.0.0.1:$PORT/web/login" >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 120); do
+    if curl -fsS "http://127.0.0.1:$PORT/web/login" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$server" 2>/dev/null || break
     sleep 1
 done
-(cd "$CU_ROOT/tests" && "$PYTHON" -m benchmarks.rpc_load --url "http://127.0.0.1:$PORT" -d "$DB" \
-    --requests "${CRM_UNIFIED_BENCH_RPC_REQUESTS:-300}" --seconds 30 --out "$WORK/part-rpc.json") \
-    || say "JSON-RPC load failed (see above)"
-kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+if [ "$up" = 1 ]; then
+    (cd "$CU_ROOT/tests" && timeout 600 "$PYTHON" -m benchmarks.rpc_load --url "http://127.0.0.1:$PORT" \
+        -d "$DB" --requests "${CRM_UNIFIED_BENCH_RPC_REQUESTS:-300}" --seconds 30 \
+        --out "$WORK/part-rpc.json") || say "JSON-RPC load failed (see above)"
+else
+    say "The prefork server did not answer on 127.0.0.1:$PORT (port taken?); see $WORK/server.log"
+fi
+kill "$server" 2>/dev/null || true
+for _ in $(seq 60); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+kill -9 "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
 
 say "OCA helpdesk_mgmt + helpdesk_mgmt_sla 18.0 (PyPI, no dependencies) in $OCA_DB"
 oca=$WORK/oca
@@ -84,10 +97,13 @@ if [ "$oca_ok" = 1 ]; then
     ocfg=$WORK/odoo-oca.conf
     printf '[options]\naddons_path = %s\ndb_name = %s\n' "$ODOO_ADDONS_PATH,$oca/addons" "$OCA_DB" >"$ocfg"
     if [ "$(psql -d "$OCA_DB" -Atqc "select 1 from ir_module_module where name = 'helpdesk_mgmt_sla' and state = 'installed'" 2>/dev/null || true)" != 1 ]; then
-        "${ODOO_CMD[@]}" -c "$ocfg" -d "$OCA_DB" -i helpdesk_mgmt_sla --without-demo=all \
+        timeout 1200 "${ODOO_CMD[@]}" -c "$ocfg" -d "$OCA_DB" -i helpdesk_mgmt_sla --without-demo=all \
             --stop-after-init --log-level=warn --logfile="$WORK/oca-install.log" || oca_ok=0
     fi
-    [ "$oca_ok" = 1 ] && bench oca -c "$ocfg" -d "$OCA_DB" --size "$SIZE" --out "$WORK/part-oca.json" || oca_ok=0
+    if [ "$oca_ok" = 1 ]; then
+        (cd "$CU_ROOT/tests" && timeout 900 "$PYTHON" -m benchmarks.run oca -c "$ocfg" -d "$OCA_DB" \
+            --size "$SIZE" --out "$WORK/part-oca.json") || oca_ok=0
+    fi
 fi
 if [ "$oca_ok" != 1 ]; then
     say "The OCA baseline could not run; see $WORK/oca-install.log"

@@ -690,12 +690,20 @@ class CrmInteraction(models.Model):
         tz_of = self._crm_partner_time_zones({vals["partner_id"] for vals in vals_list})
         arrays = {fname: [] for fname in columns}
         zones = []
+        # Sanitizing HTML is the costly part of converting a row, and captured rows
+        # often share a text (a campaign's offer): each distinct text once.
+        sanitized = {}
         for vals in vals_list:
             for fname, values in arrays.items():
                 field = self._fields[fname]
                 value = vals[fname] if fname in vals else defaults.get(fname, False)
                 if fname == "date" and not value:
                     value = now
+                if field.type == "html" and isinstance(value, str):
+                    if (fname, value) not in sanitized:
+                        sanitized[fname, value] = field.convert_to_column_insert(value, self, vals)
+                    values.append(sanitized[fname, value])
+                    continue
                 values.append(field.convert_to_column_insert(value, self, vals))
             zones.append(tz_of.get(vals["partner_id"], "UTC"))
         unnest_args = SQL(", ").join(

@@ -1,6 +1,9 @@
 from odoo import models
 from odoo.tools import SQL
 
+# Trace statuses that are a reaction to a campaign message (open, reply, bounce).
+REACTION_STATUSES = ("open", "reply", "bounce")
+
 
 class MailingTrace(models.Model):
     _inherit = "mailing.trace"
@@ -17,7 +20,9 @@ class MailingTrace(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"trace_status", "links_click_datetime"} & set(vals):
+        # Only reactions move a delivery (see crm.campaign.delivery._sync_from_traces):
+        # the mail queue marking each trace sent looks nothing up.
+        if vals.get("links_click_datetime") or vals.get("trace_status") in REACTION_STATUSES:
             self._sync_campaign_deliveries()
         return result
 

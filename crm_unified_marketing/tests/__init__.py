@@ -22,3 +22,4 @@ from . import test_two_workers
 from . import test_portal_home
 from . import test_authoring
 from . import test_demo_data
+from . import test_dispatch_batch

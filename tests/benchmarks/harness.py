@@ -41,7 +41,7 @@ def measure(env, function, cold_caches=False):
     With `cold_caches`, the registry's ormcaches are emptied first too (for
     workloads whose first run warms caches the other side then reuses).
 
-    :return: (result, {"seconds", "queries", "peak_rss_mb"})
+    :return: (result, {"seconds", "cpu_s", "queries", "peak_rss_mb"})
     """
     env.flush_all()
     env.invalidate_all()
@@ -51,11 +51,15 @@ def measure(env, function, cold_caches=False):
     cr = env.cr
     queries = cr.sql_log_count
     started = time.perf_counter()
+    cpu_started = time.process_time()
     result = function()
     env.flush_all()
     seconds = time.perf_counter() - started
     return result, {
         "seconds": seconds,
+        # CPU of the Odoo process alone (not PostgreSQL's): steadier than the wall
+        # time on a machine shared with other work.
+        "cpu_s": time.process_time() - cpu_started,
         "queries": cr.sql_log_count - queries,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -93,6 +97,7 @@ def summarise(samples):
     rss = [s["peak_rss_mb"] for s in samples if s["peak_rss_mb"] is not None]
     return {
         "median_s": round(statistics.median(seconds), 4),
+        "cpu_median_s": round(statistics.median(s.get("cpu_s", 0) for s in samples), 4),
         "spread_s": round(max(seconds) - min(seconds), 4),
         "runs": len(samples),
         "queries": int(statistics.median(s["queries"] for s in samples)),

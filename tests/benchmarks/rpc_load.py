@@ -41,7 +41,7 @@ class Client:
         request = urllib.request.Request(
             self.url + path, body, {"Content-Type": "application/json"}
         )
-        with self.opener.open(request, timeout=120) as response:
+        with self.opener.open(request, timeout=60) as response:
             payload = json.loads(response.read())
         if payload.get("error"):
             raise RuntimeError(payload["error"].get("message"))

@@ -5,6 +5,8 @@ in a rolled-back savepoint), and `normalise`, which turns either output into the
 same comparable value: the suite checks at size S that both are equal.
 """
 
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -23,6 +25,7 @@ WORK = {
         "ticket_batches": 1,
         "escalation_lines": 20,
         "overdue_lines": 10,
+        "dispatch_emails": 200,
     },
     "M": {
         "capture_rows": 10_000,
@@ -31,6 +34,7 @@ WORK = {
         "ticket_batches": 2,
         "escalation_lines": 500,
         "overdue_lines": 500,
+        "dispatch_emails": 2_000,
     },
 }
 WORK["L"] = WORK["M"]
@@ -899,6 +903,169 @@ class CampaignPlanning(Workload):
         return {"customers_per_s": round(self.work / median) if median else None}
 
 
+@contextmanager
+def _no_auto_commit():
+    """mass_mailing commits after every `mail.batch_size` mails outside tests
+    (`auto_commit=not testing`): the benchmark rolls every run back, so both
+    sides run as under tests, without those commits."""
+    thread = threading.current_thread()
+    before = getattr(thread, "testing", None)
+    thread.testing = True
+    try:
+        yield
+    finally:
+        if before is None:
+            del thread.testing
+        else:
+            thread.testing = before
+
+
+class DispatchEmails(Workload):
+    """Our dispatch cron sending due personalised campaign emails vs stock
+    mass_mailing composing the same emails for the same customers.
+
+    Both sides end when the mail.mail rows are queued (no outgoing server is
+    contacted: mass_mailing's composer does not force the sending, the mail
+    queue cron would send them). Ours: `_cron_dispatch` called as the cron
+    runner does (default batch) until nothing is due; claims, consent checks,
+    template guard, rendering through mass_mailing, traces linked to the
+    deliveries, "sent" interactions. Stock: one `mailing.mailing` on the same
+    customers (res.partner) whose subject/body render to the same text per
+    recipient, `action_send_mail`.
+    """
+
+    name = "dispatch_2000_emails"
+    owner = "crm_unified_marketing dispatch (h4)"
+    target = "<= 1.1x stock mass_mailing time"
+    unit = "emails"
+    baseline_kind = "stock mass_mailing action_send_mail (res.partner mailing)"
+    heavy = True
+
+    SUBJECT = "An offer for you, {{ object.partner_id.name }}"
+    BODY = (
+        '<p>Hello <t t-out="object.partner_id.name"/>,</p>'
+        '<p>We have an offer for you: <t t-out="object.offer_description"/>.</p>'
+        '<p>It is valid until <t t-out="object.offer_expiry_date"/>.</p>'
+        '<p style="font-size: 11px;"><a href="/unsubscribe_from_list">Unsubscribe</a></p>'
+    )
+
+    def setup(self, env, data):
+        super().setup(env, data)
+        count = min(WORK[self.size]["dispatch_emails"], len(data["customer_ids"]))
+        self.work = count
+        self.customers = data["customer_ids"][:count]
+        now = fields.Datetime.now()
+        env.company.crm_require_opt_in = False
+        # Both sides only queue the emails: mass_mailing would send at once up to
+        # 100 recipients per call (mail.mail.force.send.limit).
+        env["ir.config_parameter"].sudo().set_param("mail.mail.force.send.limit", 0)
+        env.flush_all()
+        # Only this workload's deliveries are due during the run.
+        env.cr.execute(
+            SQL(
+                "UPDATE crm_campaign_delivery SET scheduled_date = %s WHERE state = 'planned'",
+                now + timedelta(days=3650),
+            )
+        )
+        env.invalidate_all()
+        channel = env["crm.interaction.channel"].search([("code", "=", "email")], limit=1)
+        self.campaign = env["crm.campaign"].create(
+            {
+                "name": f"{MARK} dispatch",
+                "date_start": now.date(),
+                "date_end": now.date() + timedelta(30),
+            }
+        )
+        self.rule = env["crm.campaign.rule"].create(
+            {
+                "campaign_id": self.campaign.id,
+                "name": f"{MARK} dispatch rule",
+                "discount": 15,
+                "email_subject": self.SUBJECT,
+                "email_body_html": self.BODY,
+                "channel_line_ids": [Command.create({"channel_id": channel.id})],
+            }
+        )
+        self.campaign.state = "active"
+        deliveries = env["crm.campaign.delivery"].create(
+            [
+                {
+                    "campaign_id": self.campaign.id,
+                    "rule_id": self.rule.id,
+                    "partner_id": partner_id,
+                    "channel_id": channel.id,
+                    "state": "planned",
+                    "scheduled_date": now - timedelta(minutes=5),
+                }
+                for partner_id in self.customers
+            ]
+        )
+        # The stock mailing says per recipient what the rule's template says per delivery.
+        sample = deliveries[:1]
+        offer, expiry = sample.offer_description, sample.offer_expiry_date
+        self.mailing = env["mailing.mailing"].create(
+            {
+                "subject": "An offer for you, {{ object.name }}",
+                "body_html": self.BODY.replace("object.partner_id.name", "object.name")
+                .replace('<t t-out="object.offer_description"/>', offer)
+                .replace('<t t-out="object.offer_expiry_date"/>', str(expiry)),
+                "mailing_type": "mail",
+                "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", self.customers)]),
+            }
+        )
+        self.mailing.body_arch = self.mailing.body_html
+        env.flush_all()
+        # Warm-up of both paths on one email, rolled back: templates compiled and
+        # caches filled as in a running server, whichever side runs first.
+        from .harness import Rollback  # noqa: PLC0415
+
+        with Rollback(env), _no_auto_commit():
+            deliveries[:1]._dispatch()
+            self.mailing.action_send_mail(res_ids=self.customers[:1])
+
+    def ours(self, env):
+        Delivery = env["crm.campaign.delivery"]
+        sent = Delivery.browse()
+        with _no_auto_commit():
+            while batch := Delivery._cron_dispatch():
+                sent |= batch
+        return ("ours", sent.mailing_id.ids)
+
+    def baseline(self, env):
+        with _no_auto_commit():
+            self.mailing.action_send_mail(res_ids=self.customers)
+        return ("stock", self.mailing.ids)
+
+    def normalise(self, env, output):
+        env.flush_all()
+        _side, mailing_ids = output
+        mails = env["mail.mail"].search([("mailing_id", "in", mailing_ids)])
+        rows = sorted(
+            (
+                tuple(sorted(mail.recipient_ids.mapped("email"))) or (mail.email_to,),
+                mail.subject,
+                str(mail.body_html),
+                mail.state,
+            )
+            for mail in mails
+        )
+        self.mails = len(rows)
+        return rows
+
+    def extra(self, row):
+        ours, base = row.get("ours") or {}, row.get("baseline") or {}
+        cpu = ours.get("cpu_median_s"), base.get("cpu_median_s")
+        return {
+            "cpu_ratio": round(cpu[0] / cpu[1], 2) if all(cpu) else None,
+            "mails_queued": getattr(self, "mails", None),
+            "queries_per_mail": round(ours.get("queries", 0) / self.work, 2) if self.work else None,
+            "baseline_queries_per_mail": round(base.get("queries", 0) / self.work, 2)
+            if self.work
+            else None,
+        }
+
+
 # ---- crm_unified_support (h2) ----
 
 
@@ -1136,6 +1303,7 @@ WORKLOADS = [
     SegmentRefresh,
     SaleConfirmation,
     CampaignPlanning,
+    DispatchEmails,
     TicketCreation,
     SlaEscalationIdle,
     SlaEscalationOverdue,
