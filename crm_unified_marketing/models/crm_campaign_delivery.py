@@ -286,6 +286,9 @@ class CrmCampaignDelivery(models.Model):
         "company_id",
     )
     def _compute_offer_price(self):
+        # The price depends on product, pricelist and currency only: one pricelist
+        # lookup per distinct triple of the batch, not one per customer.
+        prices = {}
         for delivery in self:
             rule = delivery.rule_id
             pricelist = rule.pricelist_id or delivery.partner_id.property_product_pricelist
@@ -293,11 +296,14 @@ class CrmCampaignDelivery(models.Model):
             discount = delivery.variant_id.discount or rule.discount
             price = 0.0
             if rule.product_id:
-                price = (
-                    pricelist._get_product_price(rule.product_id, 1.0, currency=currency)
-                    if pricelist
-                    else rule.product_id.lst_price
-                )
+                key = (rule.product_id, pricelist, currency)
+                if key not in prices:
+                    prices[key] = (
+                        pricelist._get_product_price(rule.product_id, 1.0, currency=currency)
+                        if pricelist
+                        else rule.product_id.lst_price
+                    )
+                price = prices[key]
             delivery.offer_currency_id = currency
             delivery.offer_price = currency.round(price * (1.0 - discount / 100.0))
 
