@@ -332,8 +332,9 @@ class CrmSupportQueue(models.Model):
         return {
             "open": self.env._("Open"),
             "unassigned": self.env._("Unassigned"),
-            "sla_failed": self.env._("SLA failed"),
-            "due_today": self.env._("Due today"),
+            # Same words as the agent's own figures: "SLA breached", "SLA due today".
+            "sla_failed": self.env._("SLA breached"),
+            "due_today": self.env._("SLA due today"),
         }
 
     def action_view_ticket_flow(self):

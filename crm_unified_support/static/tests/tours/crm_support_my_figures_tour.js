@@ -17,6 +17,17 @@ registry.category("web_tour.tours").add("crm_support_my_figures", {
             trigger: ".o_kanban_record:contains(Test Care)",
         },
         {
+            content: "My figures and the queue card name the same figures with the same words",
+            trigger:
+                ".o_support_my_figures [data-figure=due_today] .o_support_my_label:contains(SLA due today)",
+        },
+        {
+            content: "The queue card says breached, as my figures do (not 'failed')",
+            trigger:
+                ".o_kanban_record:contains(Test Care) .o_support_kpi_sla_failed:contains(SLA breached)" +
+                ":not(:contains(SLA failed))",
+        },
+        {
             content: "Open my breached tickets",
             trigger: ".o_support_my_figures [data-figure=breached]",
             run: "click",
