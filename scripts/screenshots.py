@@ -26,7 +26,7 @@ import websocket
 from PIL import Image
 
 WIDTH, HEIGHT = 1366, 900
-TIMEOUT = 30  # seconds to wait for a page element
+TIMEOUT = 90  # seconds to wait for a page element (the first page builds the assets)
 
 
 class Odoo:
@@ -240,18 +240,18 @@ def take_backend_shots(odoo, browser, out):
     browser.wait_for(".o_crm_sla_countdown")
     browser.screenshot(os.path.join(out, "ticket_card_sla.png"))
 
-    # The dry run of the first campaign rule with an audience (the demo's draft rule):
+    # The dry run of the campaign rule with the largest audience (the demo's draft rule):
     # the dialog with its figures, then its chart.
-    rules = odoo.call("crm.campaign.rule", "search_read", [], ["id"], order="id")
-    for rule in rules:
-        action = odoo.call("crm.campaign.rule", "action_open_dry_run", [rule["id"]])
+    best, rule = 0, None
+    for candidate in odoo.call("crm.campaign.rule", "search_read", [], ["id"], order="id"):
+        action = odoo.call("crm.campaign.rule", "action_open_dry_run", [candidate["id"]])
         [dry_run] = odoo.call(
-            "crm.campaign.rule.dry.run", "read", [action["res_id"]], ["audience_count"]
+            "crm.campaign.rule.dry.run", "read", [action["res_id"]], ["reach_count"]
         )
-        if dry_run["audience_count"]:
-            break
-    else:
-        sys.exit("No campaign rule has an audience to dry-run: is this a fresh demo database?")
+        if dry_run["reach_count"] > best:
+            best, rule = dry_run["reach_count"], candidate
+    if not rule:
+        sys.exit("No campaign rule would reach anyone in a dry run: is this a fresh demo database?")
     browser.open(
         f"{odoo.url}/odoo/action-crm_unified_marketing.crm_campaign_rule_action/{rule['id']}"
     )
