@@ -468,7 +468,8 @@ class ProfileRecompute(Workload):
     customer in the data set's company (interaction counts, monthly trend per
     channel, channel counts, contact times, preferred channel, sales, overdue
     invoices, RFM scores over all the company's customers, engagement with the
-    support signals, churn risk); our side also writes them. Both compute "as of" the instant fixed in setup.
+    support signals, churn risk); our side also writes them. Both compute "as of" the
+    instant fixed in setup.
     """
 
     name = "profile_recompute_all"
