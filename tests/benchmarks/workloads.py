@@ -468,8 +468,8 @@ class ProfileRecompute(Workload):
     customer in the data set's company (interaction counts, monthly trend per
     channel, channel counts, contact times, preferred channel, sales, overdue
     invoices, RFM scores over all the company's customers, engagement with the
-    support signals, churn risk); our side also writes them. Both compute "as of" the
-    instant fixed in setup.
+    support signals, churn risk), reading the interactions once; our side also
+    writes them. Both compute "as of" the instant fixed in setup.
     """
 
     name = "profile_recompute_all"
@@ -531,31 +531,34 @@ class ProfileRecompute(Workload):
             )
         return SQL(
             """
-            WITH i AS (
+            WITH ix AS MATERIALIZED (
+                -- The data set's interactions, read once for every interaction measure.
+                SELECT id, commercial_partner_id, date, channel_id, kind, direction, weekday,
+                       hour, res_model
+                  FROM crm_interaction
+                 WHERE commercial_partner_id = ANY(%(ids)s) AND company_id = %(company)s
+            ), i AS (
                 SELECT i.commercial_partner_id AS id, COUNT(*) AS n_all, MAX(i.date) AS last_date,
                        (ARRAY_AGG(i.channel_id ORDER BY i.date DESC, i.id DESC))[1] AS channel,
                        COUNT(*) FILTER (WHERE i.date >= %(since)s) AS n12,
                        COUNT(*) FILTER (WHERE i.date >= %(since)s AND %(touch)s) AS touches12,
                        MAX(i.date) FILTER (WHERE i.date >= %(since)s AND %(touch)s) AS last_touch
-                  FROM crm_interaction i
-                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND i.company_id = %(company)s
+                  FROM ix i
                  GROUP BY 1
             ), per_channel AS (
                 SELECT id, jsonb_object_agg(code, n) AS counts
                   FROM (SELECT i.commercial_partner_id AS id, c.code, COUNT(*) AS n
-                          FROM crm_interaction i
+                          FROM ix i
                           JOIN crm_interaction_channel c ON c.id = i.channel_id
-                         WHERE i.commercial_partner_id = ANY(%(ids)s)
-                           AND i.company_id = %(company)s AND i.date >= %(since)s
+                         WHERE i.date >= %(since)s
                          GROUP BY 1, 2) x
                  GROUP BY id
             ), per_slot AS (
                 SELECT id, jsonb_object_agg(slot, n) AS histogram
                   FROM (SELECT i.commercial_partner_id AS id,
                                i.weekday::int || '-' || i.hour::int AS slot, COUNT(*) AS n
-                          FROM crm_interaction i
-                         WHERE i.commercial_partner_id = ANY(%(ids)s)
-                           AND i.company_id = %(company)s AND i.date >= %(since)s AND %(touch)s
+                          FROM ix i
+                         WHERE i.date >= %(since)s AND %(touch)s
                            AND i.weekday IS NOT NULL AND i.hour IS NOT NULL
                          GROUP BY 1, 2) x
                  GROUP BY id
@@ -565,17 +568,15 @@ class ProfileRecompute(Workload):
                   FROM (SELECT i.commercial_partner_id AS id,
                                to_char(i.date, 'YYYY-MM') || ':' || i.channel_id AS month,
                                COUNT(*) AS n
-                          FROM crm_interaction i
-                         WHERE i.commercial_partner_id = ANY(%(ids)s)
-                           AND i.company_id = %(company)s AND i.date >= %(month_since)s
+                          FROM ix i
+                         WHERE i.date >= %(month_since)s
                          GROUP BY 1, 2) x
                  GROUP BY id
             ), preferred AS (
                 SELECT DISTINCT ON (i.commercial_partner_id) i.commercial_partner_id AS id,
                        i.channel_id
-                  FROM crm_interaction i JOIN crm_interaction_channel c ON c.id = i.channel_id
-                 WHERE i.commercial_partner_id = ANY(%(ids)s) AND i.company_id = %(company)s
-                   AND i.date >= %(since)s AND %(touch)s AND c.code != 'other'
+                  FROM ix i JOIN crm_interaction_channel c ON c.id = i.channel_id
+                 WHERE i.date >= %(since)s AND %(touch)s AND c.code != 'other'
                  GROUP BY i.commercial_partner_id, i.channel_id, c.sequence
                  ORDER BY i.commercial_partner_id,
                           SUM(POWER(0.5, EXTRACT(EPOCH FROM %(now)s - i.date)::float8 / 86400.0
