@@ -616,6 +616,12 @@ class CrmInteraction(models.Model):
                 # and committed meanwhile: drop what it wrote and try the rest once more.
                 if attempt:
                     _logger.info("Customer interactions already logged by a concurrent job")
+            except (psycopg2.errors.TransactionRollbackError, psycopg2.errors.LockNotAvailable):
+                # A deadlock, serialization failure or lock timeout: the whole transaction must be
+                # rolled back and retried (Odoo retries the request); swallowing it
+                # would leave a transaction that fails later (InFailedSqlTransaction)
+                # or writes from a stale snapshot.
+                raise
             except Exception:
                 _logger.exception("Could not log %d customer interaction(s)", len(todo))
                 return self.browse()
@@ -764,6 +770,8 @@ class CrmInteraction(models.Model):
             return
         self.flush_recordset()
         Partner = self.env["res.partner"]
+        # Same lock order as every profile writer: the customer rows, then the profile rows.
+        Partner._crm_lock_profile_partners(sorted(set(self.sudo().commercial_partner_id.ids)))
         now = fields.Datetime.now()
         since = now - relativedelta(months=12)
         touch = self._crm_customer_touch_sql()

@@ -30,18 +30,20 @@ def profile_statement_settings(env):
             ),
         )
     )[0][::2]
-    try:
-        yield
-    finally:
-        env.execute_query(
-            SQL(
-                "SELECT %s",
-                SQL(", ").join(
-                    SQL("set_config(%s, %s, TRUE)", name, value)
-                    for name, value in zip(names, previous, strict=True)
-                ),
-            )
+    # No try/finally: when a statement inside fails (a deadlock, a serialization
+    # failure), the transaction is aborted and any query would only hide that error
+    # behind InFailedSqlTransaction; the settings are transaction-local (is_local),
+    # so the rollback that follows restores them.
+    yield
+    env.execute_query(
+        SQL(
+            "SELECT %s",
+            SQL(", ").join(
+                SQL("set_config(%s, %s, TRUE)", name, value)
+                for name, value in zip(names, previous, strict=True)
+            ),
         )
+    )
 
 
 class ResPartner(models.Model):
@@ -114,10 +116,42 @@ class ResPartner(models.Model):
         commercial = self.commercial_partner_id
         if not commercial.crm_profile_dirty:
             return
+        if not self._crm_lock_profile_partners(commercial.ids, skip_locked=True):
+            # The profile cron is recomputing this customer right now: the card reads
+            # the stored figures rather than waiting for (or deadlocking with) it.
+            return
         if commercial._crm_history_is_current():
             commercial._crm_recompute_profile(rfm=False, history=False)
         else:
             commercial._crm_recompute_profile(rfm=False)
+
+    @api.model
+    def _crm_lock_profile_partners(self, partner_ids, skip_locked=False):
+        """Lock the res_partner rows of commercial partners before their profile rows are written.
+
+        Every writer of crm_partner_profile rows (the cron's batch, a recompute
+        from the card, the incremental update when an interaction is created)
+        locks the customer's res_partner row first, in id order, then its
+        profile rows: one lock order for everyone, so a request and the profile
+        cron wait for each other at most, never deadlock (the cron claims its
+        batch with SKIP LOCKED and never waits for a partner row).
+
+        :param partner_ids: ids of commercial partners
+        :param skip_locked: skip rows another transaction holds instead of waiting
+        :return: list of the ids locked
+        :raise psycopg2.errors.SerializationFailure: a row was changed by a
+            transaction committed since this one started (Odoo retries the request)
+        """
+        if not partner_ids:
+            return []
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE%s",
+                list(partner_ids),
+                SQL(" SKIP LOCKED") if skip_locked else SQL(),
+            )
+        )
+        return [row[0] for row in rows]
 
     def _crm_recompute_profile(self, rfm=True, now=None, history=True):
         """Recompute the per-company 360 profiles of the commercial entities of these partners.
@@ -167,6 +201,7 @@ class ResPartner(models.Model):
         if not ids:
             return
         now = now or fields.Datetime.now()
+        self._crm_lock_profile_partners(ids)
         with profile_statement_settings(self.env):
             self.env.execute_query(self._crm_profile_upsert_sql(ids, now, rfm=rfm, history=history))
         self.env["crm.partner.profile"]._invalidate_figures()

@@ -21,6 +21,7 @@ from . import test_consent
 from . import test_privacy
 from . import test_multi_company_profile
 from . import test_profile_cron
+from . import test_profile_locks
 from . import test_portal_preferences
 from . import test_ui
 from . import test_access_matrix

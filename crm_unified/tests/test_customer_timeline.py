@@ -130,6 +130,21 @@ class TestCustomerTimeline(ProfileCommon):
         self.assertNotIn(secret.id, {row["id"] for row in rows})
         self.assertIn(secret.id, {row["id"] for row in self._rows()})
 
+    def test_composer_logs_in_the_department_of_the_user_or_document(self):
+        """Issue 11: a call logged from the composer has a department."""
+        agent = new_test_user(
+            self.env, login="feed_agent", groups="base.group_user,crm_unified.group_user"
+        )
+        agent.crm_department_ids = self.support
+        call_id = self.contact.with_user(agent).crm_timeline_log("call", "Asked for help")
+        self.assertEqual(self.env["crm.interaction"].browse(call_id).department_id, self.support)
+        Log = self.env["crm.interaction.log"]
+        self.assertEqual(
+            Log.with_context(default_res_model="account.move").new().department_id.code,
+            "accounting",
+        )
+        self.assertEqual(Log.new().department_id, self.sales)
+
     def test_composer_logs_call_email_and_note(self):
         expected = {"call": ("phone", "outbound"), "email": ("email", "outbound")}
         expected["note"] = ("other", "internal")
@@ -141,6 +156,7 @@ class TestCustomerTimeline(ProfileCommon):
             self.assertEqual(interaction.direction, direction)
             self.assertEqual(interaction.subject, entry_type)
             self.assertIn("a<br>b", interaction.summary)
+            self.assertEqual(interaction.department_id, self.sales, "logged on a customer: sales")
         call_id = self.contact.crm_timeline_log("call", "Spring order", "", " Will order 40 bags ")
         self.assertEqual(self.env["crm.interaction"].browse(call_id).outcome, "Will order 40 bags")
         count = self.env["crm.interaction"].search_count([])

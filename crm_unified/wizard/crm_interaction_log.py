@@ -20,6 +20,24 @@ class CrmInteractionLog(models.TransientModel):
     def _default_channel_id(self):
         return self.env.ref("crm_unified.interaction_channel_phone", raise_if_not_found=False)
 
+    def _default_department_id(self):
+        """Department of the logged interaction (crm.interaction.department).
+
+        The source document's department when there is one (support on a
+        ticket, accounting on an invoice), else the user's own when they work
+        in exactly one department, else sales (a contact logged on a customer).
+        """
+        Department = self.env["crm.interaction.department"]
+        res_model = self.env.context.get("default_res_model")
+        if res_model and res_model in self.env:
+            code = getattr(self.env[res_model], "_crm_interaction_department", None)
+            if code and Department._get_by_code(code):
+                return Department._get_by_code(code)
+        own = self.env.user.crm_department_ids
+        if len(own) == 1:
+            return own
+        return Department._get_by_code("sales")
+
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     channel_id = fields.Many2one(
         "crm.interaction.channel", required=True, default=_default_channel_id
@@ -36,7 +54,7 @@ class CrmInteractionLog(models.TransientModel):
     call_result = fields.Selection(CALL_RESULTS)
     outcome = fields.Char(compute="_compute_outcome", store=True, readonly=False)
     duration = fields.Float(help="Duration in hours.")
-    department_id = fields.Many2one("crm.interaction.department")
+    department_id = fields.Many2one("crm.interaction.department", default=_default_department_id)
     user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user)
     confidential = fields.Boolean()
     res_model = fields.Char(string="Source Document Model")

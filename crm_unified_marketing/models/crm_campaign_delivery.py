@@ -160,7 +160,9 @@ class CrmCampaignDelivery(models.Model):
         "sale.order", string="Order", ondelete="set null", check_company=True
     )
     revenue = fields.Monetary(currency_field="currency_id")
-    cost = fields.Float(help="Cost of this contact, from the rule's channel.")
+    cost = fields.Monetary(
+        currency_field="currency_id", help="Cost of this contact, from the rule's channel."
+    )
     offer_expiry_date = fields.Date(
         compute="_compute_offer_expiry_date",
         store=True,

@@ -552,20 +552,23 @@ class CrmCampaignPlanner(models.AbstractModel):
                 "set_config('max_parallel_workers_per_gather', '0', true)"
             )
         )[0]
-        try:
-            if as_dict:
-                return self.env.execute_query_dict(query)
-            return self.env.execute_query(query)
-        finally:
-            self.env.execute_query(
-                SQL(
-                    "SELECT set_config('enable_nestloop', %s, true), set_config('jit', %s, true), "
-                    "set_config('max_parallel_workers_per_gather', %s, true)",
-                    saved[0],
-                    saved[1],
-                    saved[2],
-                )
+        # No try/finally: a failed statement aborts the transaction, and a query run
+        # then would only hide its error behind InFailedSqlTransaction; the settings
+        # are transaction-local, so the rollback that follows restores them.
+        if as_dict:
+            result = self.env.execute_query_dict(query)
+        else:
+            result = self.env.execute_query(query)
+        self.env.execute_query(
+            SQL(
+                "SELECT set_config('enable_nestloop', %s, true), set_config('jit', %s, true), "
+                "set_config('max_parallel_workers_per_gather', %s, true)",
+                saved[0],
+                saved[1],
+                saved[2],
             )
+        )
+        return result
 
     @staticmethod
     def _count_planned(state, rule_id, cost):

@@ -17,6 +17,7 @@ from . import test_caps
 from . import test_properties
 from . import test_template_guard
 from . import test_unsubscribe
+from . import test_views_amounts
 from . import test_commercial_entity
 from . import test_two_workers
 from . import test_portal_home

@@ -30,6 +30,8 @@ class CrmSupportTicket(models.Model):
     ]
     _order = "priority desc, id desc"
     _primary_email = "partner_email"
+    # Department of the interactions logged from a ticket (crm.interaction.log).
+    _crm_interaction_department = "support"
     # Copies of the customer's data found and erased by the privacy lookup (crm_unified).
     _crm_privacy_fields = {"partner_email": "email", "partner_phone": "phone"}
     # Time spent in each stage, from the stage tracking (platform mixin).

@@ -1,4 +1,4 @@
-import { Component, onWillUnmount, useState } from "@odoo/owl";
+import { Component, markup, onWillUnmount, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -76,6 +76,11 @@ export class CustomerCard extends Component {
             [this.state.data.partner_id],
             figure,
         ]);
+        // An action returned by an RPC (not a button) carries its empty-list help as a
+        // string: the web client renders it as HTML only when it is markup.
+        if (action.help) {
+            action.help = markup(action.help);
+        }
         await this.action.doAction(action);
     }
 

@@ -1,4 +1,4 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, markup, onWillStart, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { kanbanView } from "@web/views/kanban/kanban_view";
@@ -30,6 +30,11 @@ export class SupportAgentFigures extends Component {
         const action = await this.orm.call("crm.support.ticket", "action_my_support_figure", [
             figure,
         ]);
+        // An action returned by an RPC (not a button) carries its empty-list help as a
+        // string: the web client renders it as HTML only when it is markup.
+        if (action.help) {
+            action.help = markup(action.help);
+        }
         await this.action.doAction(action);
     }
 }
