@@ -1071,6 +1071,11 @@ class CrmSupportTicket(models.Model):
         if self.filtered("merged_into_id"):
             raise UserError(self.env._("A ticket that was already merged cannot be merged again."))
 
+    def _merge_needs_reopen(self, others):
+        """Whether this (kept) ticket is closed while one of ``others`` is open."""
+        self.ensure_one()
+        return self.is_closed and any(not ticket.is_closed for ticket in others)
+
     def _merge_into(self, target):
         """Merge these tickets into ``target`` (one of them).
 
@@ -1079,14 +1084,34 @@ class CrmSupportTicket(models.Model):
         them on the portal, pointing to the kept ticket) and their open SLA
         targets are dropped.
 
+        When the kept ticket is closed and a merged one is still open, the
+        kept ticket is reopened (moved to its queue's first open stage, which
+        reopens its resolution SLA as a customer's reply does): the customer's
+        open request must not end inside a closed ticket.
+
         :return: the kept ticket
-        :raise UserError: see _check_mergeable, or target not among the tickets
+        :raise UserError: target missing or not among the tickets, see
+            _check_mergeable, or the kept ticket must reopen and its queue has
+            no open stage
         """
-        self._check_mergeable()
         if target not in self:
             raise UserError(self.env._("Keep one of the tickets being merged."))
+        self._check_mergeable()
         self.check_access("write")
         others = self - target
+        if target._merge_needs_reopen(others):
+            stage = target.queue_id.stage_ids.filtered(lambda s: not s.is_closed)[:1]
+            if not stage:
+                raise UserError(
+                    self.env._(
+                        "The ticket to keep is closed and must be reopened for the open tickets "
+                        "merged into it, but the queue %(queue)s has no open stage.",
+                        queue=target.queue_id.name,
+                    )
+                )
+            # The stage write runs the usual reopening (close date cleared,
+            # resolution SLA running again).
+            target.stage_id = stage
         # sudo: messages and attachments are moved between tickets the user may
         # write (checked above); mail.message itself is not writable by users.
         self.env["mail.message"].sudo().search(

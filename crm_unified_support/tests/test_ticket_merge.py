@@ -76,3 +76,45 @@ class TestTicketMerge(HttpCase, SupportCommon):
         # Other archived tickets stay hidden.
         self.older.merged_into_id = False
         self.assertNotIn("Older duplicate", self.url_open("/my/tickets").text)
+
+    def test_open_ticket_merged_into_a_closed_one_reopens_it(self):
+        self.older.stage_id = self.stage_solved
+        self.assertTrue(self.older.is_closed and self.older.close_date)
+        wizard = self._wizard(self.older | self.newer)
+        self.assertEqual(wizard.target_id, self.older)
+        # The dialog says the kept ticket will reopen, before anything changes.
+        self.assertTrue(wizard.reopen_target)
+        self.assertTrue(self.older.is_closed)
+        wizard.action_merge()
+        self.assertFalse(self.older.is_closed)
+        self.assertEqual(self.older.stage_id, self.stage_new)
+        self.assertFalse(self.older.close_date)
+        resolution = self.older.sla_status_ids.filtered(lambda s: s.target_type == "resolution")
+        self.assertFalse(resolution.filtered("reached_date"))
+        self.assertFalse(self.newer.active)
+        self.assertEqual(self.newer.merged_into_id, self.older)
+
+    def test_closed_tickets_merged_into_a_closed_one_stay_closed(self):
+        (self.older | self.newer).write({"stage_id": self.stage_solved.id})
+        wizard = self._wizard(self.older | self.newer)
+        self.assertFalse(wizard.reopen_target)
+        wizard.action_merge()
+        self.assertTrue(self.older.is_closed)
+        # A closed ticket merged into an open one leaves the kept one open.
+        third = self._create_ticket(name="Third")
+        fourth = self._create_ticket(name="Fourth", stage_id=self.stage_solved.id)
+        wizard = self._wizard(third | fourth)
+        wizard.target_id = third
+        self.assertFalse(wizard.reopen_target)
+        wizard.action_merge()
+        self.assertFalse(third.is_closed)
+
+    def test_kept_ticket_outside_the_selection_gets_the_right_message(self):
+        wizard = (
+            self.env["crm.support.ticket.merge"]
+            .with_user(self.user_support)
+            .create({"ticket_ids": [(6, 0, self.newer.ids)], "target_id": self.older.id})
+        )
+        with self.assertRaisesRegex(UserError, "Keep one of the tickets being merged"):
+            wizard.action_merge()
+        self.assertTrue(self.older.active and self.newer.active)

@@ -20,6 +20,12 @@ class CrmSupportTicketMerge(models.TransientModel):
         "crm.support.ticket", compute="_compute_merged_ticket_ids", string="Tickets Merged"
     )
     message_count = fields.Integer(string="Messages Moved", compute="_compute_merged_ticket_ids")
+    reopen_target = fields.Boolean(
+        string="Reopens the Kept Ticket",
+        compute="_compute_merged_ticket_ids",
+        help="The ticket to keep is closed and an open ticket is merged into it: "
+        "it is reopened so the customer's open request is not lost in a closed ticket.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -49,9 +55,13 @@ class CrmSupportTicketMerge(models.TransientModel):
             merged = wizard.ticket_ids - wizard.target_id
             wizard.merged_ticket_ids = merged
             wizard.message_count = sum(counts.get(ticket.id, 0) for ticket in merged)
+            wizard.reopen_target = bool(wizard.target_id) and wizard.target_id._merge_needs_reopen(
+                merged
+            )
 
     def action_merge(self):
-        """Merge the tickets into the one to keep and open it.
+        """Merge the tickets into the one to keep and open it. A closed kept
+        ticket is reopened when an open ticket is merged into it.
 
         :return: an ir.actions.act_window of the kept ticket
         :raise UserError: see crm.support.ticket._merge_into
