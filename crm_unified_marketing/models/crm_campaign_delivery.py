@@ -11,6 +11,16 @@ from .phone_check import contact_number, is_usable_phone
 
 _logger = logging.getLogger(__name__)
 
+# Reasons of _render_failure that take no parameter.
+FAILURE_CODES_WITHOUT_PARAMS = (
+    "render_error",
+    "send_error",
+    "consent_withdrawn",
+    "no_message",
+    "cancelled_by_hand",
+    "campaign_closed",
+)
+
 # Message keys -> template fields of rules and variants.
 TEMPLATE_KEYS = {"subject": "email_subject", "body_html": "email_body_html", "sms_body": "sms_body"}
 TEMPLATE_ENGINES = {
@@ -222,23 +232,33 @@ class CrmCampaignDelivery(models.Model):
     @api.depends_context("lang")
     def _compute_plan_explanation(self):
         planner = self.env["crm.campaign.planner"]
-        cache = planner._prepare_explanation_cache(self.mapped("plan_explanation_params"))
+        # Parameters are checked before anything is read from them (they are plain
+        # JSON and may hold anything): a row whose parameters do not fit shows its
+        # text as written, the others are put into words.
+        valid = {
+            delivery.id: planner._is_valid_explanation(delivery.plan_explanation_params)
+            for delivery in self
+        }
+        cache = planner._prepare_explanation_cache(
+            delivery.plan_explanation_params for delivery in self if valid[delivery.id]
+        )
         for delivery in self:
             parts = delivery.plan_explanation_params
             text = reason = False
-            if isinstance(parts, list) and parts:
+            if valid[delivery.id]:
                 try:
                     text = planner._render_explanation(parts, cache)
-                    skip = [p for p in parts if p.get("code") == "skipped"]
+                    skip = [p for p in parts if p["code"] == "skipped"]
                     if skip and delivery.state == "skipped":
                         reason = planner._render_skip(skip[0], cache)
                 except (KeyError, TypeError, ValueError, AttributeError):
-                    # Parameters that do not fit (written by a newer or older planner):
-                    # the text as the planner wrote it.
+                    # e.g. a channel deleted since: the text as the planner wrote it
                     _logger.debug("Explanation of delivery %s not rendered", delivery.id)
-            if isinstance(delivery.failure_params, dict) and delivery.state != "skipped":
+                    text = reason = False
+            failure = delivery.failure_params
+            if delivery.state != "skipped" and delivery._is_valid_failure(failure):
                 try:
-                    reason = delivery._render_failure(delivery.failure_params)
+                    reason = delivery._render_failure(failure)
                 except (KeyError, TypeError, ValueError):
                     _logger.debug("Reason of delivery %s not rendered", delivery.id)
             delivery.plan_explanation = text or delivery.plan_explanation_text or False
@@ -464,6 +484,39 @@ class CrmCampaignDelivery(models.Model):
         """
         failure = {"code": code, **params}
         return {"failure_params": failure, "failure_reason": self._render_failure(failure)[:500]}
+
+    @api.model
+    def _is_valid_failure(self, failure):
+        """Whether ``failure`` (a stored failure_params) fits `_render_failure`: a
+        known code with its parameters of the right type (message parts, trace
+        failure types and delivery states known; ids positive integers; names
+        and numbers plain strings).
+
+        :param failure: any JSON value
+        :return: bool
+        """
+        if not isinstance(failure, dict):
+            return False
+        code = failure.get("code")
+        if code == "render_failed":
+            return failure.get("part") in ("subject", "body_html", "sms_body")
+        if code == "trace_failure":
+            trace_field = self.env["mailing.trace"]._fields["failure_type"]
+            return failure.get("failure_type") in trace_field.get_values(self.env)
+        if code == "channel_cannot_send":
+            return isinstance(failure.get("channel"), str)
+        if code == "invalid_phone":
+            return isinstance(failure.get("number"), str)
+        if code == "merged":
+            delivery = failure.get("delivery")
+            return (
+                isinstance(failure.get("partner"), str)
+                and isinstance(failure.get("kept"), str)
+                and type(delivery) is int
+                and delivery > 0
+                and failure.get("state") in self._fields["state"].get_values(self.env)
+            )
+        return code in FAILURE_CODES_WITHOUT_PARAMS
 
     def _render_failure(self, failure):
         """The reason ``failure`` ({"code": ..., ...}) in the language of self.env.

@@ -1485,6 +1485,85 @@ SELECT %(campaign)s AS campaign_id, f.rule_id, f.partner_id, f.segment_id,
     # ---- Explanation in words, in the language of self.env (the reader's) ----
 
     @api.model
+    def _is_valid_explanation(self, parts):
+        """Whether ``parts`` (a stored plan_explanation_params) is a list of parts
+        that fit the codes and parameter types listed above: ids are positive
+        integers, counts numbers, times "YYYY-MM-DD HH:MM:SS" strings, time zones
+        known, codes and reasons known, names plain strings.
+
+        The column can hold anything (JSON written through RPC, rows of an older or
+        newer planner): only what passes is put into words, the rest shows its
+        stored text.
+
+        :param parts: any JSON value
+        :return: bool
+        """
+        if not isinstance(parts, list) or not parts:
+            return False
+        Delivery = self.env["crm.campaign.delivery"]
+        reasons = set(Delivery._fields["skip_reason"].get_values(self.env))
+        caps = set(Delivery._fields["cap_postponed_by"].get_values(self.env))
+        return all(
+            isinstance(part, dict) and self._is_valid_explanation_part(part, reasons, caps)
+            for part in parts
+        )
+
+    def _is_valid_explanation_part(self, part, reasons, caps):
+        code = part.get("code")
+        if code in ("channel_preferred", "channel_first_usable"):
+            return _is_id(part.get("channel_id"))
+        if code == "channel_preferred_not_allowed":
+            return _is_id(part.get("channel_id")) and _is_id(part.get("preferred_id"))
+        if code == "channel_preferred_unusable":
+            return (
+                _is_id(part.get("channel_id"))
+                and _is_id(part.get("preferred_id"))
+                and self._is_valid_skip(dict(part, reason=part.get("why")), reasons)
+            )
+        if code in ("time_best_slot", "time_default_slot", "time_first_hour"):
+            return (
+                _is_utc_string(part.get("when"))
+                and _is_code(part.get("tz"), pytz.all_timezones_set)
+                and (part.get("postponed_by") is None or _is_code(part.get("postponed_by"), caps))
+            )
+        if code in ("rule_only", "rule_beat", "rule_tie"):
+            if not (isinstance(part.get("rule"), str) and _is_number(part.get("priority"))):
+                return False
+            others = part.get("others")
+            if code == "rule_beat":
+                return (
+                    isinstance(others, list)
+                    and bool(others)
+                    and all(
+                        isinstance(other, dict)
+                        and isinstance(other.get("rule"), str)
+                        and _is_number(other.get("priority"))
+                        for other in others
+                    )
+                )
+            if code == "rule_tie":
+                return (
+                    isinstance(others, list)
+                    and bool(others)
+                    and all(isinstance(name, str) for name in others)
+                )
+            return True
+        if code == "skipped":
+            return self._is_valid_skip(part, reasons)
+        return False
+
+    @staticmethod
+    def _is_valid_skip(part, reasons):
+        reason = part.get("reason")
+        if not _is_code(reason, reasons):
+            return False
+        if reason in ("campaign_cap", "rule_cap"):
+            return _is_number(part.get("count")) and _is_number(part.get("days"))
+        if reason == "invalid_phone":
+            return isinstance(part.get("number"), str)
+        return True
+
+    @api.model
     def _prepare_explanation_cache(self, parts_lists):
         """Data shared by the rendering of many explanations: one query for the
         names of every channel they mention, labels of the selections.
@@ -1494,10 +1573,13 @@ SELECT %(campaign)s AS campaign_id, f.rule_id, f.partner_id, f.segment_id,
         """
         channel_ids = set()
         for parts in parts_lists:
-            for part in parts or []:
+            for part in parts if isinstance(parts, list) else []:
                 if isinstance(part, dict):
+                    # only ids: anything else in the column must not reach the query
                     channel_ids.update(
-                        part.get(key) for key in ("channel_id", "preferred_id") if part.get(key)
+                        part.get(key)
+                        for key in ("channel_id", "preferred_id")
+                        if _is_id(part.get(key))
                     )
         Delivery = self.env["crm.campaign.delivery"]
         channels = self.env["crm.interaction.channel"].browse(channel_ids).exists()
@@ -1670,6 +1752,31 @@ SELECT %(campaign)s AS campaign_id, f.rule_id, f.partner_id, f.segment_id,
                 others=", ".join(f"'{name}'" for name in part["others"]),
             )
         raise KeyError(code)
+
+
+def _is_id(value):
+    """A record id as stored in explanation parameters: a positive int (not bool),
+    small enough for PostgreSQL's integer."""
+    return type(value) is int and 0 < value < 2**31
+
+
+def _is_code(value, codes):
+    """``value`` is one of ``codes`` (strings); safe for any JSON value."""
+    return isinstance(value, str) and value in codes
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_utc_string(value):
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    return True
 
 
 # The default best slots come from the profile histogram, read in the statement itself.

@@ -24,3 +24,4 @@ from . import test_portal_home
 from . import test_authoring
 from . import test_demo_data
 from . import test_dispatch_batch
+from . import test_explain_tampered
