@@ -14,6 +14,10 @@ CARD_BEST_SLOTS = 3
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_MAX_PAGE_SIZE = 200
 TIMELINE_SUMMARY_CHARS = 280
+# Timeline filters the client may send, and their bounds.
+TIMELINE_FILTER_KEYS = {"scope", "department_id", "channel_id", "kind", "period"}
+TIMELINE_MAX_PERIOD_DAYS = 36600  # about 100 years
+PG_INT_MAX = 2**31 - 1
 # Inline composer of the timeline: entry type -> (channel code, direction).
 TIMELINE_COMPOSER_TYPES = {
     "call": ("phone", "outbound"),
@@ -78,34 +82,40 @@ class ResPartner(models.Model):
             "commercial_partner_id": commercial.id,
             "name": commercial.display_name,
             "currency_id": commercial._crm_card_currency().id,
-            "rfm": label
-            and {
+            # Plain JSON values only: an empty recordset would reach the client
+            # as the string "crm.rfm.label()".
+            "rfm": {
                 "label": label.name,
                 "color": label.color,
-                "scores": commercial.rfm_display,
+                "scores": commercial.rfm_display or "",
                 "explanation": commercial._crm_card_rfm_explanation(),
-            },
+            }
+            if label
+            else False,
             "engagement": commercial.engagement_score,
-            "churn_risk": commercial.churn_risk,
+            "churn_risk": bool(commercial.churn_risk),
             "revenue_total": commercial.sale_revenue_total,
             "revenue_12m": commercial.sale_revenue_12m,
             "order_count": commercial.crm_order_count,
             "open_quotations": commercial.open_quotation_count,
             "overdue_amount": commercial.overdue_invoice_amount,
-            "last_contact": commercial.last_interaction_date
-            and {
+            "last_contact": {
                 "date": fields.Datetime.to_string(commercial.last_interaction_date),
                 "channel": commercial.last_interaction_channel_id.name or "",
-            },
-            "preferred_channel": commercial.preferred_channel_id
-            and {
+            }
+            if commercial.last_interaction_date
+            else False,
+            "preferred_channel": {
                 "name": commercial.preferred_channel_id.name,
                 "icon": commercial.preferred_channel_id.icon or "fa-circle-o",
-            },
+            }
+            if commercial.preferred_channel_id
+            else False,
             "tz": partner.tz or commercial.tz or False,
             "best_slots": [{"weekday": day, "hour": hour} for day, hour in slots],
-            "quiet_hours": commercial.quiet_hour_start != commercial.quiet_hour_end
-            and [commercial.quiet_hour_start, commercial.quiet_hour_end],
+            "quiet_hours": [commercial.quiet_hour_start, commercial.quiet_hour_end]
+            if commercial.quiet_hour_start != commercial.quiet_hour_end
+            else False,
             "consents": [
                 {
                     "code": channel.code,
@@ -120,7 +130,7 @@ class ResPartner(models.Model):
                 {"id": segment.id, "name": segment.name, "color": segment.color}
                 for segment in segments
             ],
-            "do_not_contact": commercial.do_not_contact,
+            "do_not_contact": bool(commercial.do_not_contact),
         }
 
     def _crm_card_rfm_explanation(self):
@@ -260,24 +270,63 @@ class ResPartner(models.Model):
         """Domain of customer touches ("touch") or business events ("event")."""
         return [("kind", "=", kind)]
 
+    @api.model
+    def _crm_timeline_clean_filters(self, filters):
+        """Check the timeline filters sent by the client, key by key.
+
+        :param filters: dict (or None), see get_customer_timeline
+        :return: dict with ``scope`` ("company"/"contact"), ``department_id``,
+            ``channel_id`` (int, 0 = all), ``kind`` ("touch"/"event"/"" = all)
+            and ``period`` (int days, 0 = all time)
+        :raise ValidationError: not a dict, an unknown key, or a value of the
+            wrong type or out of range
+        """
+        invalid = ValidationError(self.env._("The timeline filter is not valid."))
+        if filters is None or filters is False:
+            filters = {}
+        if not isinstance(filters, dict) or set(filters) - TIMELINE_FILTER_KEYS:
+            raise invalid
+
+        def to_int(value, maximum):
+            if value in (None, False, "", 0):
+                return 0
+            if isinstance(value, bool):
+                raise invalid
+            try:
+                number = int(value)
+            except (TypeError, ValueError, OverflowError) as error:
+                raise invalid from error
+            if (isinstance(value, float) and number != value) or not 0 <= number <= maximum:
+                raise invalid
+            return number
+
+        scope = filters.get("scope") or "company"
+        kind = filters.get("kind") or ""
+        if scope not in ("company", "contact") or kind not in ("", "touch", "event"):
+            raise invalid
+        return {
+            "scope": scope,
+            "kind": kind,
+            "department_id": to_int(filters.get("department_id"), PG_INT_MAX),
+            "channel_id": to_int(filters.get("channel_id"), PG_INT_MAX),
+            "period": to_int(filters.get("period"), TIMELINE_MAX_PERIOD_DAYS),
+        }
+
     def _crm_timeline_domain(self, filters):
         self.ensure_one()
-        filters = filters or {}
-        if filters.get("scope") == "contact":
+        filters = self._crm_timeline_clean_filters(filters)
+        if filters["scope"] == "contact":
             domain = [("partner_id", "=", self.id)]
         else:
             domain = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
-        try:
-            if filters.get("department_id"):
-                domain.append(("department_id", "=", int(filters["department_id"])))
-            if filters.get("channel_id"):
-                domain.append(("channel_id", "=", int(filters["channel_id"])))
-            if filters.get("period"):
-                since = fields.Datetime.now() - relativedelta(days=int(filters["period"]))
-                domain.append(("date", ">=", since))
-        except (TypeError, ValueError) as error:
-            raise ValidationError(self.env._("The timeline filter is not valid.")) from error
-        if filters.get("kind") in ("touch", "event"):
+        if filters["department_id"]:
+            domain.append(("department_id", "=", filters["department_id"]))
+        if filters["channel_id"]:
+            domain.append(("channel_id", "=", filters["channel_id"]))
+        if filters["period"]:
+            since = fields.Datetime.now() - relativedelta(days=filters["period"])
+            domain.append(("date", ">=", since))
+        if filters["kind"]:
             domain += self._crm_timeline_kind_domain(filters["kind"])
         return domain
 
@@ -289,7 +338,7 @@ class ResPartner(models.Model):
         :param filters: dict with optional keys ``scope`` ("company": the
             customer and all its contacts, default; "contact": this partner
             only), ``department_id`` (int), ``channel_id`` (int), ``kind``
-            ("touch" or "event"), ``period`` (int, last N days)
+            ("touch" or "event"), ``period`` (int, last N days, at most 36600)
         :param offset: rows to skip (int)
         :param limit: rows per page (int, at most 200)
         :return: dict with ``rows`` (list of dicts: id, date (UTC string),
@@ -298,8 +347,10 @@ class ResPartner(models.Model):
             {name, code} or False, user (name or False), partner {id, name},
             document {model, id, name} or False), ``has_more`` (bool) and, on
             the first page, ``departments`` and ``channels`` for the filters
-        :raise ValidationError: when a filter value, the offset or the limit is
-            not a number, or the offset is negative
+        :raise ValidationError: when the filters are not a dict of known keys
+            with values of the right type and range (see
+            _crm_timeline_clean_filters), the offset or the limit is not a
+            number, or the offset is negative
         """
         self.ensure_one()
         try:
@@ -344,18 +395,19 @@ class ResPartner(models.Model):
                     "subject": interaction.subject_display,
                     "outcome": interaction.outcome or "",
                     "summary": textwrap.shorten(summary, TIMELINE_SUMMARY_CHARS, placeholder=" …"),
-                    "direction": interaction.direction,
+                    "direction": interaction.direction or False,
                     "direction_label": directions.get(interaction.direction, ""),
                     "is_event": interaction.kind == "event",
                     "channel": {
-                        "name": interaction.channel_id.name,
+                        "name": interaction.channel_id.name or "",
                         "icon": interaction.channel_id.icon or "fa-circle-o",
                     },
-                    "department": interaction.department_id
-                    and {
+                    "department": {
                         "name": interaction.department_id.name,
                         "code": interaction.department_id.code,
-                    },
+                    }
+                    if interaction.department_id
+                    else False,
                     "user": interaction.user_id.name or False,
                     "partner": {
                         "id": interaction.partner_id.id,

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
@@ -59,6 +60,25 @@ class TestCustomerCard(ProfileCommon):
         self.assertTrue(data["best_slots"])
         slot = data["best_slots"][0]
         self.assertTrue(0 <= slot["weekday"] <= 6 and 0 <= slot["hour"] <= 23)
+
+    def test_card_of_a_customer_with_nothing_is_plain_json(self):
+        """A customer without label, channel or contact gets False for those
+        figures, not an empty recordset that the client shows as a badge."""
+        empty = self._create_partners(["Blank Kiosk"], is_company=True)
+        empty._crm_recompute_profile()
+        data = empty.get_customer_card_data()
+        dumped = json.dumps(data)
+        self.assertNotIn("()", dumped)
+        for key in ("rfm", "preferred_channel", "last_contact", "quiet_hours"):
+            self.assertIs(data[key], False, key)
+        self.assertIs(data["churn_risk"], False)
+        self.assertIs(data["do_not_contact"], False)
+        self.assertEqual(data["segments"], [])
+        self.assertEqual(data["best_slots"], [])
+        charts = empty.get_customer_charts()
+        self.assertNotIn("()", json.dumps(charts))
+        self.assertEqual(charts["trend"], [])
+        self.assertEqual(charts["heatmap"], {})
 
     def test_card_is_fresh_right_after_logging_a_call(self):
         """A new interaction is counted in the profile at once; the card recomputes the

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo.exceptions import ValidationError
@@ -87,6 +88,48 @@ class TestCustomerTimeline(ProfileCommon):
         self.assertEqual(
             len(self.customer.get_customer_timeline({}, offset="1", limit="-3")["rows"]), 1
         )
+
+    def test_malformed_filters_are_a_validation_error(self):
+        """filters come from RPC: anything but a dict of known keys with values of
+        the right type and range is refused with the translated message, never
+        an AttributeError or OverflowError."""
+        bad = (
+            [1, 2],
+            "period=7",
+            7,
+            {"period": 10**12},
+            {"period": -1},
+            {"period": float("inf")},
+            {"period": 7.5},
+            {"period": [7]},
+            {"period": True},
+            {"channel_id": 2**40},
+            {"channel_id": {"id": 1}},
+            {"department_id": -3},
+            {"scope": "everyone"},
+            {"scope": ["contact"]},
+            {"kind": "touches"},
+            {"kind": {"a": 1}},
+            {"colour": "red"},
+        )
+        for filters in bad:
+            with self.assertRaisesRegex(
+                ValidationError, "The timeline filter is not valid", msg=repr(filters)
+            ):
+                self.customer.get_customer_timeline(filters)
+        # What the client sends by default, and the widest period allowed, work.
+        default = {"scope": "company", "department_id": 0, "channel_id": 0, "kind": "", "period": 0}
+        self.assertEqual(len(self._rows(**default)), 27)
+        self.assertEqual(len(self._rows(period="36600")), 27)
+        self.assertEqual(len(self.customer.get_customer_timeline(None, limit=200)["rows"]), 27)
+
+    def test_timeline_rows_are_plain_json(self):
+        self.email.department_id = False
+        rows = self._rows()
+        dumped = json.dumps(rows)
+        self.assertNotIn("()", dumped)
+        email_row = next(row for row in rows if row["id"] == self.email.id)
+        self.assertIs(email_row["department"], False)
 
     def test_order_amount_is_money_not_a_float(self):
         event = self._rows(kind="event")[0]
