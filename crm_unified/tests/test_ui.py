@@ -79,6 +79,16 @@ class TestCustomerCardUi(HttpCase):
             }
         )
         cls.customer._crm_set_consent({"email": "opt_in"})
+        # An inbound call gives the card a best contact time (in the customer's zone).
+        cls.env["crm.interaction"].create(
+            {
+                "partner_id": cls.customer.id,
+                "channel_id": cls.env.ref("crm_unified.interaction_channel_phone").id,
+                "direction": "inbound",
+                "subject": "Card call",
+                "date": fields.Datetime.now() - timedelta(days=2),
+            }
+        )
         cls.customer._crm_recompute_profile()
 
     def test_card_on_partner_form(self):

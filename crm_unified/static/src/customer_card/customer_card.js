@@ -129,6 +129,15 @@ export class CustomerCard extends Component {
         return local ? local.toFormat("ccc") : "";
     }
 
+    /**
+     * The time zone the best slots are expressed in: the customer's, else UTC
+     * (interaction hours of a customer without a time zone are counted in UTC,
+     * see crm.interaction._compute_local_time_slot), always named.
+     */
+    get bestSlotsZone() {
+        return this.state.data.tz || "UTC";
+    }
+
     get bestSlots() {
         const weekdays = Info.weekdays("short");
         return (this.state.data.best_slots || []).map((slot) => ({

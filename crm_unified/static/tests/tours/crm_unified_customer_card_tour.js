@@ -24,6 +24,10 @@ registry.category("web_tour.tours").add("crm_unified_customer_card_tour", {
             trigger: ".o_crm_customer_card .o_crm_card_local_time:contains('Europe/Kyiv')",
         },
         {
+            content: "The best contact time names the time zone it is expressed in",
+            trigger: ".o_crm_customer_card .o_crm_card_best_time:contains('Best:'):contains('(Europe/Kyiv)')",
+        },
+        {
             content: "The card shows the segment",
             trigger: ".o_crm_customer_card .o_crm_card_segment:contains('Card Regulars')",
         },
