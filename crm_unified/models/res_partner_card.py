@@ -477,7 +477,8 @@ class ResPartner(models.Model):
         a call just logged is counted at once
         (crm.interaction._crm_profile_add_interactions).
 
-        :return: dict with ``heatmap`` {"weekday-hour": count} of inbound
+        :return: dict with ``tz`` (the time zone the heatmap's hours are in: the
+            customer's, "UTC" when unknown), ``heatmap`` {"weekday-hour": count} of inbound
             interactions over the last 12 months in the customer's time zone
             (Monday = 0), ``weekdays`` (7 translated names), ``months`` (12
             labels, oldest first) and ``trend`` [{channel, color, counts: [12
@@ -498,6 +499,9 @@ class ResPartner(models.Model):
         }
         weekday_field = self.env["crm.interaction"]._fields["weekday"]
         return {
+            # The zone the heatmap's hours are in: the customer's, UTC when unknown
+            # (crm.interaction._compute_local_time_slot).
+            "tz": self.tz or commercial.tz or "UTC",
             "heatmap": commercial.contact_time_histogram or {},
             "weekdays": [label for _value, label in weekday_field._description_selection(self.env)],
             "months": [format_date(self.env, month, date_format="MMM yyyy") for month in months],

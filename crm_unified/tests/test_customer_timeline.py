@@ -221,6 +221,9 @@ class TestCustomerTimeline(ProfileCommon):
     def test_charts_count_per_channel_and_month(self):
         charts = self.customer.get_customer_charts()
         self.assertEqual(len(charts["months"]), 12)
+        self.assertEqual(
+            charts["tz"], self.contact.tz or self.customer.tz or "UTC", "heatmap zone named"
+        )
         self.assertEqual(len(charts["weekdays"]), 7)
         trend = {line["channel"]: line["counts"] for line in charts["trend"]}
         self.assertEqual(sum(trend[self.channel["phone"].name]), 25)
