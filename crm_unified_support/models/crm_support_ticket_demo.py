@@ -93,6 +93,20 @@ class CrmSupportTicket(models.Model):
             ticket._demo_live_story(DEMO_STORIES[index % len(DEMO_STORIES)], created, now)
             tickets |= ticket
         tickets._recompute_working_durations()
+        # Demo records carry xml ids, so that uninstalling the addon deletes these tickets
+        # before the demo queues and stages they point to (Odoo deletes by xml id first).
+        self.env["ir.model.data"].create(
+            [
+                {
+                    "module": "crm_unified_support",
+                    "name": f"ticket_history_{number:02d}_demo",
+                    "model": self._name,
+                    "res_id": ticket.id,
+                    "noupdate": True,
+                }
+                for number, ticket in enumerate(tickets, 1)
+            ]
+        )
         self.env.flush_all()
         # the history rows were dated after they were counted in the profiles
         tickets.partner_id._crm_mark_profile_dirty()
