@@ -4,7 +4,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
 from .phone_check import contact_number, is_usable_phone
@@ -473,6 +473,35 @@ class CrmCampaignDelivery(models.Model):
             for res_id in ids:
                 result[res_id][key] = rendered[res_id]
         return result
+
+    # ---- CRUD ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_technical_params(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_technical_params(vals)
+        return super().write(vals)
+
+    def _check_technical_params(self, vals):
+        """Refuse explanation or reason parameters that do not fit their codes when
+        written by a user (through RPC: the views show them read-only); the planner
+        and the dispatch only write parameters that fit.
+
+        :raises ValidationError: plan_explanation_params or failure_params do not fit
+        """
+        if self.env.su:
+            return
+        planner = self.env["crm.campaign.planner"]
+        params = vals.get("plan_explanation_params")
+        if params and not planner._is_valid_explanation(params):
+            raise ValidationError(self.env._("These explanation parameters are not valid."))
+        params = vals.get("failure_params")
+        if params and not self._is_valid_failure(params):
+            raise ValidationError(self.env._("These reason parameters are not valid."))
 
     def _failure_values(self, code, **params):
         """Values recording why a delivery is cancelled or failed: the code and

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import NOW, CampaignCommon
@@ -141,3 +142,16 @@ class TestExplainTampered(CampaignCommon):
         self.assertIn("SMS text could not be rendered", bad.failure_reason_display)
         for name in FIELDS:
             self.assertIn(Delivery._fields[name].type, ("char", "text"))
+
+    def test_user_cannot_write_parameters_that_do_not_fit(self):
+        delivery = self.deliveries[0].with_user(self.user_marketing)
+        with self.assertRaises(ValidationError):
+            delivery.write({"plan_explanation_params": [{"code": "channel_x", "channel_id": {}}]})
+        with self.assertRaises(ValidationError):
+            delivery.write({"failure_params": {"code": "invalid_phone", "number": {"x": "y"}}})
+        self.assertTrue(delivery.plan_explanation_params)
+        self.assertFalse(delivery.failure_params)
+        # the user's own actions still record their reason as parameters
+        delivery.action_cancel()
+        self.assertEqual(delivery.failure_params, {"code": "cancelled_by_hand"})
+        self.assertEqual(delivery.failure_reason_display, "Cancelled by hand.")
