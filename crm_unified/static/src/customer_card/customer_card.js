@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { useRecordObserver } from "@web/model/relational_model/utils";
+import { formatFloat } from "@web/core/utils/numbers";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
 
@@ -107,7 +108,7 @@ export class CustomerCard extends Component {
         if (!support || support.rating_avg === null || support.rating_avg === undefined) {
             return false;
         }
-        return `${support.rating_avg.toFixed(1)} / 5`;
+        return `${formatFloat(support.rating_avg, { digits: [false, 1] })} / 5`;
     }
 
     get localNow() {

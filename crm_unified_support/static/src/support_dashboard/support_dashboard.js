@@ -1,5 +1,6 @@
 import { Component, markup, onWillStart, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { formatFloat } from "@web/core/utils/numbers";
 import { useService } from "@web/core/utils/hooks";
 import { kanbanView } from "@web/views/kanban/kanban_view";
 import { KanbanRenderer } from "@web/views/kanban/kanban_renderer";
@@ -23,7 +24,7 @@ export class SupportAgentFigures extends Component {
 
     get csat() {
         const csat = this.state.figures.csat;
-        return csat === null || csat === undefined ? "–" : `${csat.toFixed(1)} / 5`;
+        return csat === null || csat === undefined ? "–" : `${formatFloat(csat, { digits: [false, 1] })} / 5`;
     }
 
     async open(figure) {
