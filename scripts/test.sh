@@ -191,7 +191,7 @@ upgrade_from_previous_release() {
     "$PYTHON" - "$before" "$after" <<'PY' || return 1
 import sys
 before, after = (list(map(int, arg.split())) for arg in sys.argv[1:3])
-sys.exit(0 if all(a >= b for a, b in zip(before, after)) and before[0] > 0 else 1)
+sys.exit(0 if all(new >= old for old, new in zip(before, after)) and before[0] > 0 else 1)
 PY
     dropdb --if-exists "$db"
 }
