@@ -467,17 +467,7 @@ class ResPartner(models.Model):
         return [
             (
                 interactions,
-                [
-                    "interaction_count_total",
-                    "last_interaction_date",
-                    "last_interaction_channel_id",
-                    "interaction_count_12m",
-                    "inbound_count_12m",
-                    "last_touch_date",
-                    "interaction_channel_counts",
-                    "contact_time_histogram",
-                    "interaction_month_counts",
-                ],
+                list(PROFILE_HISTORY_FIELDS),
             ),
             (preferred, ["preferred_channel_computed_id"]),
             *self._crm_profile_document_sql(ids, now=now),
